@@ -1,0 +1,117 @@
+# mod_people: build, test and run.
+#
+#   make            build/mod_people.so and build/people-admin
+#   make run        install what is missing, build, serve a demo on 127.0.0.1:8080
+#   make test       install what is missing, build, unit + integration tests
+#   make install    apxs -i the module, people-admin, and a2enmod's files
+#
+# apxs tells the flags httpd was built with; the module is linked here
+# rather than through apxs -c so that the same core objects also make
+# people-admin and the unit tests.
+
+APXS     ?= apxs
+PYTHON   ?= /usr/bin/python3
+PORT     ?= 8080
+BUILD    ?= build
+
+# Debian packages the build, the demo and the tests need.
+DEB_PACKAGES = apache2 apache2-dev libjansson-dev libssl-dev \
+    libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql sqlite3 libsqlite3-dev \
+    postgresql libcmocka-dev python3 python3-pytest python3-requests \
+    curl gcc make
+
+APXS_OK  := $(shell command -v $(APXS) 2>/dev/null)
+ifneq ($(APXS_OK),)
+HTTPD_INC  := $(shell $(APXS) -q INCLUDEDIR)
+APR_CFLAGS := $(shell $(APXS) -q EXTRA_CPPFLAGS) \
+              $(shell apr-1-config --includes) $(shell apu-1-config --includes)
+MODDIR     := $(shell $(APXS) -q LIBEXECDIR)
+endif
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -fPIC -Wall -Wextra -Werror -Wshadow \
+           -Wmissing-prototypes -Wformat=2 -fstack-protector-strong \
+           -D_FORTIFY_SOURCE=2 $(EXTRA_CFLAGS)
+CPPFLAGS += -I$(HTTPD_INC) $(APR_CFLAGS) -I.
+LDLIBS_CORE = -ljansson -lcrypto
+LDLIBS_APR  = -lapr-1 -laprutil-1
+
+CORE_SRC = src/people_contacts.c src/people_profile.c src/people_route.c \
+           src/people_token.c src/people_store.c src/people_schema.c
+CORE_OBJ = $(CORE_SRC:src/%.c=$(BUILD)/obj/%.o)
+MOD_OBJ  = $(BUILD)/obj/mod_people.o
+ADMIN_OBJ = $(BUILD)/obj/people_admin.o
+HEADERS  = $(wildcard src/*.h)
+
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps build run test unit integration install clean
+
+all: build
+
+build: $(BUILD)/mod_people.so $(BUILD)/people-admin
+
+# Installs the Debian packages that are missing (as root, or through sudo).
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" \
+	        || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	    $$sudo apt-get update -q && \
+	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q \
+	        --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/obj/%.o: src/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(MOD_OBJ): mod_people.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(ADMIN_OBJ): tools/people_admin.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/mod_people.so: $(MOD_OBJ) $(CORE_OBJ)
+	$(CC) -shared $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE)
+
+$(BUILD)/people-admin: $(ADMIN_OBJ) $(CORE_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_APR) $(LDLIBS_CORE)
+
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE_OBJ) -lcmocka \
+	    $(LDLIBS_APR) $(LDLIBS_CORE)
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+# The integration suite: the real httpd under both MPMs, on SQLite and on a
+# PostgreSQL server the run starts itself. PEOPLE_TEST_MPMS and
+# PEOPLE_TEST_DBS narrow it.
+integration: build
+	cd tests/integration && $(PYTHON) -m pytest -q
+
+test: deps
+	$(MAKE) build
+	$(MAKE) unit
+	$(MAKE) integration
+
+run: deps
+	$(MAKE) build
+	PORT=$(PORT) sh conf/run.sh
+
+install: build
+	$(APXS) -i -n people $(BUILD)/mod_people.so
+	install -m 0755 $(BUILD)/people-admin /usr/local/bin/people-admin
+	install -m 0644 conf/people.load /etc/apache2/mods-available/people.load
+	install -m 0644 conf/people.conf /etc/apache2/mods-available/people.conf
+
+clean:
+	rm -rf $(BUILD)

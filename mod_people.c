@@ -1,0 +1,760 @@
+/* mod_people: the ONLYOFFICE-compatible People API for Apache httpd 2.4.
+ *
+ * This file is the glue: directives, hooks, and the handler that maps HTTP
+ * to the core in src/ (contacts rules, profile encoding, tokens, store),
+ * which knows nothing of httpd.
+ *
+ *   <Location "/api/2.0/people">
+ *       PeopleAPI On
+ *   </Location>
+ *
+ * Routes (relative to the location; each may end in ".json"):
+ *   GET, HEAD           /{user}            the profile
+ *   PUT                 /{user}/contacts   merge the body's contacts
+ *   POST                /{user}/contacts   set the contacts to the body's
+ *   DELETE              /{user}/contacts   remove the body's contacts
+ *   OPTIONS             any                204 with Allow, no token
+ */
+#include <string.h>
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_mutex.h"
+
+#include "apr_strings.h"
+#include "apr_lib.h"
+#include "apr_global_mutex.h"
+#include "apr_dbd.h"
+#include "mod_dbd.h"
+
+#include "src/people_contacts.h"
+#include "src/people_profile.h"
+#include "src/people_route.h"
+#include "src/people_store.h"
+#include "src/people_token.h"
+
+/* AP_DECLARE_MODULE below also makes every ap_log_* of this file log
+ * under the module, so "LogLevel people:debug" works. */
+extern module AP_MODULE_DECLARE_DATA people_module;
+
+/* Log tags of this module; "AH" numbers belong to httpd. */
+#define PEOPLELOGNO(n) "PEOPLE" #n ": "
+
+#define DEFAULT_MAX_CONTACTS 100
+#define DEFAULT_MAX_BODY     65536
+#define DEFAULT_PROFILE_URL  "/Products/People/Profile.aspx?user={userName}"
+#define RETRY_AFTER          "2"
+#define UNSET                -1
+
+typedef struct {
+    int api;                    /* PeopleAPI */
+    const char *base;           /* the location PeopleAPI was set in */
+    int put_replace;            /* PeoplePutMode replace */
+    int max_contacts;           /* PeopleMaxContacts */
+    apr_off_t max_body;         /* PeopleMaxBody */
+    const char *profile_url;    /* PeopleProfileURL */
+} people_dir_cfg;
+
+typedef struct {
+    int prepared;               /* statements handed to mod_dbd */
+} people_srv_cfg;
+
+/* The caller, as the access checker found it, for the handler. */
+typedef struct {
+    people_caller_t caller;
+} people_req_t;
+
+static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *dbd_prepare_fn;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire_fn;
+
+/* Serialises SQLite write transactions across all children and threads:
+ * the apr_dbd sqlite3 driver answers a busy database by sleeping and
+ * retrying while other writers pile up; one global mutex taken before
+ * BEGIN keeps writers in line with no busy errors. */
+static const char *const write_mutex_type = "people-write";
+static apr_global_mutex_t *write_mutex;
+
+/* ---------------------------------------------------------------------
+ * Configuration
+ */
+
+static void *create_dir_cfg(apr_pool_t *p, char *dir)
+{
+    people_dir_cfg *c = apr_pcalloc(p, sizeof(*c));
+    c->api = UNSET;
+    c->base = dir;
+    c->put_replace = UNSET;
+    c->max_contacts = UNSET;
+    c->max_body = UNSET;
+    return c;
+}
+
+static void *merge_dir_cfg(apr_pool_t *p, void *basev, void *addv)
+{
+    people_dir_cfg *base = basev, *add = addv;
+    people_dir_cfg *c = apr_pcalloc(p, sizeof(*c));
+
+    c->api = add->api != UNSET ? add->api : base->api;
+    /* routes are relative to where the API was switched on, not to a
+     * nested section that only tunes a limit */
+    c->base = add->api != UNSET ? add->base : base->base;
+    c->put_replace = add->put_replace != UNSET ? add->put_replace
+                                               : base->put_replace;
+    c->max_contacts = add->max_contacts != UNSET ? add->max_contacts
+                                                 : base->max_contacts;
+    c->max_body = add->max_body != UNSET ? add->max_body : base->max_body;
+    c->profile_url = add->profile_url ? add->profile_url : base->profile_url;
+    return c;
+}
+
+static void *create_srv_cfg(apr_pool_t *p, server_rec *s)
+{
+    (void)s;
+    return apr_pcalloc(p, sizeof(people_srv_cfg));
+}
+
+static const char *set_api(cmd_parms *cmd, void *dconf, int on)
+{
+    people_dir_cfg *c = dconf;
+    people_srv_cfg *sc = ap_get_module_config(cmd->server->module_config,
+                                              &people_module);
+
+    const ap_directive_t *sec = cmd->directive->parent;
+
+    /* the location's path is the API's base, so it must be a plain one */
+    if (!sec || strcasecmp(sec->directive, "<Location") != 0
+        || !cmd->path || cmd->path[0] != '/') {
+        return "PeopleAPI belongs directly in a <Location \"/path\"> "
+               "section (not LocationMatch, Directory or a regex): the path "
+               "is the API's base";
+    }
+    c->api = on;
+    c->base = cmd->path;
+    if (!on || sc->prepared) {
+        return NULL;
+    }
+    dbd_prepare_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
+    if (!dbd_prepare_fn) {
+        return "PeopleAPI needs mod_dbd: load mod_dbd (LoadModule dbd_module "
+               "...) before this line";
+    }
+    for (const people_stmt_def_t *d = people_statements; d->label; d++) {
+        dbd_prepare_fn(cmd->server, d->sql, d->label);
+    }
+    sc->prepared = 1;
+    return NULL;
+}
+
+static const char *set_put_mode(cmd_parms *cmd, void *dconf, const char *v)
+{
+    people_dir_cfg *c = dconf;
+    (void)cmd;
+    if (!strcasecmp(v, "merge")) {
+        c->put_replace = 0;
+    }
+    else if (!strcasecmp(v, "replace")) {
+        c->put_replace = 1;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "PeoplePutMode must be merge or "
+                            "replace, not '%s'", v);
+    }
+    return NULL;
+}
+
+/* A whole number from lo to hi, or an error naming the directive. */
+static const char *parse_range(cmd_parms *cmd, const char *v, apr_int64_t lo,
+                               apr_int64_t hi, apr_int64_t *out)
+{
+    char *end = NULL;
+    apr_int64_t n;
+
+    errno = 0;
+    n = apr_strtoi64(v, &end, 10);
+    if (errno || !*v || *end || n < lo || n > hi) {
+        return apr_psprintf(cmd->pool, "%s must be a whole number from %"
+                            APR_INT64_T_FMT " to %" APR_INT64_T_FMT
+                            ", not '%s'", cmd->cmd->name, lo, hi, v);
+    }
+    *out = n;
+    return NULL;
+}
+
+static const char *set_max_contacts(cmd_parms *cmd, void *dconf,
+                                    const char *v)
+{
+    apr_int64_t n;
+    const char *err = parse_range(cmd, v, 0, 100000, &n);
+    if (!err) {
+        ((people_dir_cfg *)dconf)->max_contacts = (int)n;
+    }
+    return err;
+}
+
+static const char *set_max_body(cmd_parms *cmd, void *dconf, const char *v)
+{
+    apr_int64_t n;
+    const char *err = parse_range(cmd, v, 64, 64 * 1024 * 1024, &n);
+    if (!err) {
+        ((people_dir_cfg *)dconf)->max_body = (apr_off_t)n;
+    }
+    return err;
+}
+
+static const char *set_profile_url(cmd_parms *cmd, void *dconf, const char *v)
+{
+    if (!*v) {
+        return apr_psprintf(cmd->pool, "%s must not be empty",
+                            cmd->cmd->name);
+    }
+    ((people_dir_cfg *)dconf)->profile_url = v;
+    return NULL;
+}
+
+static const command_rec people_cmds[] = {
+    AP_INIT_FLAG("PeopleAPI", set_api, NULL, ACCESS_CONF,
+                 "On to serve the People API at this location"),
+    AP_INIT_TAKE1("PeoplePutMode", set_put_mode, NULL, ACCESS_CONF,
+                  "merge (default) or replace: what PUT .../contacts does"),
+    AP_INIT_TAKE1("PeopleMaxContacts", set_max_contacts, NULL, ACCESS_CONF,
+                  "most contacts one user may hold (default 100)"),
+    AP_INIT_TAKE1("PeopleMaxBody", set_max_body, NULL, ACCESS_CONF,
+                  "largest request body accepted, in bytes (default 65536)"),
+    AP_INIT_TAKE1("PeopleProfileURL", set_profile_url, NULL, ACCESS_CONF,
+                  "template of profileUrl; {id} and {userName} are replaced"),
+    {NULL}
+};
+
+static people_dir_cfg *dir_cfg(request_rec *r)
+{
+    return ap_get_module_config(r->per_dir_config, &people_module);
+}
+
+/* ---------------------------------------------------------------------
+ * Answers: every status this module produces is a JSON envelope, never
+ * httpd's HTML error page.
+ */
+
+static void send_json(request_rec *r, int status, const char *body,
+                      size_t len)
+{
+    r->status = status;
+    ap_set_content_type(r, "application/json; charset=utf-8");
+    apr_table_setn(r->headers_out, "Cache-Control", "private, no-cache");
+    ap_set_content_length(r, (apr_off_t)len);
+    if (len) {
+        ap_rwrite(body, (int)len, r);
+    }
+}
+
+static int answer_error(request_rec *r, int status, const char *message)
+{
+    size_t len;
+    const char *body = people_envelope_error(r->pool, status, message, &len);
+
+    if (status == HTTP_SERVICE_UNAVAILABLE) {
+        apr_table_setn(r->err_headers_out, "Retry-After", RETRY_AFTER);
+    }
+    /* headers set for a success answer do not belong on an error */
+    apr_table_unset(r->headers_out, "ETag");
+    send_json(r, status, body, len);
+    return OK;
+}
+
+static int answer_db_error(request_rec *r, const char *what, const char *err)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PEOPLELOGNO(01)
+                  "database error while %s: %s", what, err);
+    return answer_error(r, HTTP_SERVICE_UNAVAILABLE,
+                        "the database is unavailable; try again shortly");
+}
+
+/* The request's database connection (mod_dbd keeps it for the request).
+ * NULL when there is none; mod_dbd has logged why. */
+static ap_dbd_t *acquire(request_rec *r)
+{
+    ap_dbd_t *dbd = dbd_acquire_fn ? dbd_acquire_fn(r) : NULL;
+    if (!dbd) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PEOPLELOGNO(02)
+                      "no database connection (mod_dbd's message above says "
+                      "why; if a table is missing, run 'people-admin -d "
+                      "DRIVER -p PARAMS init' with this server's DBDriver "
+                      "and DBDParams)");
+    }
+    return dbd;
+}
+
+static people_db_t db_of(ap_dbd_t *dbd)
+{
+    people_db_t db = {dbd->driver, dbd->handle, dbd->prepared};
+    return db;
+}
+
+/* ---------------------------------------------------------------------
+ * Authentication: an access checker, so no AuthType/Require lines are
+ * needed. It answers 401 itself (a JSON body) and returns DONE.
+ */
+
+static int refuse(request_rec *r, int status, const char *message)
+{
+    if (status == HTTP_UNAUTHORIZED) {
+        apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                       "Bearer realm=\"people\"");
+    }
+    answer_error(r, status, message);
+    return DONE;
+}
+
+static int people_check_access(request_rec *r)
+{
+    people_dir_cfg *c = dir_cfg(r);
+    const char *token, *hash, *err = NULL;
+    people_req_t *rq;
+    people_db_t db;
+    ap_dbd_t *dbd;
+
+    if (c->api != 1 || r->method_number == M_OPTIONS) {
+        return DECLINED;
+    }
+    token = people_token_from_headers(r->pool,
+                                      apr_table_get(r->headers_in,
+                                                    "Authorization"),
+                                      apr_table_get(r->headers_in, "Cookie"));
+    if (!token) {
+        return refuse(r, HTTP_UNAUTHORIZED, "an API token is required");
+    }
+    hash = people_token_hash(r->pool, token);
+    if (!hash || !(dbd = acquire(r))) {
+        return refuse(r, HTTP_SERVICE_UNAVAILABLE,
+                      "the database is unavailable; try again shortly");
+    }
+    rq = apr_pcalloc(r->pool, sizeof(*rq));
+    db = db_of(dbd);
+    switch (people_store_auth(r->pool, &db, hash,
+                              apr_time_sec(r->request_time), &rq->caller,
+                              &err)) {
+    case PEOPLE_OK:
+        break;
+    case PEOPLE_NOT_FOUND:
+        return refuse(r, HTTP_UNAUTHORIZED, "the API token is not valid");
+    default:
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PEOPLELOGNO(03)
+                      "database error while checking a token: %s", err);
+        return refuse(r, HTTP_SERVICE_UNAVAILABLE,
+                      "the database is unavailable; try again shortly");
+    }
+    if (rq->caller.status == 2) {
+        return refuse(r, HTTP_UNAUTHORIZED, "the user is terminated");
+    }
+    /* %u in the access log shows who called */
+    r->user = apr_pstrdup(r->pool, rq->caller.username);
+    r->ap_auth_type = "Bearer";
+    ap_set_module_config(r->request_config, &people_module, rq);
+    return OK;
+}
+
+/* ---------------------------------------------------------------------
+ * The handler
+ */
+
+static const char *allow_of(people_resource_e res)
+{
+    switch (res) {
+    case PEOPLE_RES_PROFILE:
+        return "GET, HEAD, OPTIONS";
+    case PEOPLE_RES_CONTACTS:
+        return "PUT, POST, DELETE, OPTIONS";
+    default:
+        return "OPTIONS";
+    }
+}
+
+static int is_json_type(const char *ct)
+{
+    size_t n;
+    if (!ct) {
+        return 0;
+    }
+    while (apr_isspace(*ct)) {
+        ct++;
+    }
+    n = strcspn(ct, "; \t");
+    return n == 16 && !strncasecmp(ct, "application/json", 16);
+}
+
+/* Reads the whole body into pool memory, at most max bytes. Returns OK or
+ * an HTTP status (413 past the limit). */
+static int read_body(request_rec *r, apr_off_t max, char **buf, size_t *len)
+{
+    const char *cl = apr_table_get(r->headers_in, "Content-Length");
+    apr_bucket_brigade *bb;
+    apr_size_t total = 0, cap = 0;
+    char *out = NULL;
+    int seen_eos = 0;
+
+    if (cl) {
+        char *end;
+        apr_off_t n;
+        if (apr_strtoff(&n, cl, &end, 10) == APR_SUCCESS && !*end
+            && n > max) {
+            return HTTP_REQUEST_ENTITY_TOO_LARGE;
+        }
+    }
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    do {
+        apr_bucket *b;
+        apr_status_t rv = ap_get_brigade(r->input_filters, bb,
+                                         AP_MODE_READBYTES, APR_BLOCK_READ,
+                                         HUGE_STRING_LEN);
+        if (rv != APR_SUCCESS) {
+            return ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
+        }
+        for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);
+             b = APR_BUCKET_NEXT(b)) {
+            const char *data;
+            apr_size_t n;
+
+            if (APR_BUCKET_IS_EOS(b)) {
+                seen_eos = 1;
+                break;
+            }
+            if (APR_BUCKET_IS_METADATA(b)) {
+                continue;
+            }
+            rv = apr_bucket_read(b, &data, &n, APR_BLOCK_READ);
+            if (rv != APR_SUCCESS) {
+                return HTTP_BAD_REQUEST;
+            }
+            if ((apr_off_t)(total + n) > max) {
+                return HTTP_REQUEST_ENTITY_TOO_LARGE;
+            }
+            if (total + n + 1 > cap) {
+                char *grown;
+                cap = (total + n + 1) * 2;
+                if ((apr_off_t)cap > max + 1) {
+                    cap = (apr_size_t)max + 1;
+                }
+                grown = apr_palloc(r->pool, cap);
+                if (total) {
+                    memcpy(grown, out, total);
+                }
+                out = grown;
+            }
+            memcpy(out + total, data, n);
+            total += n;
+        }
+        apr_brigade_cleanup(bb);
+    } while (!seen_eos);
+
+    *buf = out ? out : apr_pcalloc(r->pool, 1);
+    (*buf)[total] = '\0';
+    *len = total;
+    return OK;
+}
+
+static const char *profile_url(request_rec *r, people_dir_cfg *c,
+                               const people_profile_t *u)
+{
+    const char *url = people_profile_url(r->pool, c->profile_url
+                                                  ? c->profile_url
+                                                  : DEFAULT_PROFILE_URL, u);
+    /* an absolute template is kept; a path is made absolute against the
+     * host the client asked for */
+    return ap_strchr_c(url, ':') && url[0] != '/'
+           ? url : ap_construct_url(r->pool, url, r);
+}
+
+static int answer_profile(request_rec *r, people_dir_cfg *c, int status,
+                          const people_profile_t *u, int full)
+{
+    json_t *j = people_profile_json(r->pool, u, full, profile_url(r, c, u));
+    size_t len;
+    const char *body = people_envelope_ok(r->pool, status, j, &len);
+
+    apr_table_setn(r->headers_out, "ETag", people_etag(r->pool, u, full));
+    send_json(r, status, body, len);
+    return OK;
+}
+
+static int may_see_all(const people_caller_t *who, const char *id)
+{
+    return who->is_admin || who->is_owner || strcmp(who->id, id) == 0;
+}
+
+static int handle_get(request_rec *r, people_dir_cfg *c, people_db_t *db,
+                      const people_caller_t *who, const char *id)
+{
+    people_profile_t *u;
+    const char *err = NULL, *inm;
+    int full;
+
+    switch (people_store_profile(r->pool, db, id, &u, &err)) {
+    case PEOPLE_OK:
+        break;
+    case PEOPLE_NOT_FOUND:
+        return answer_error(r, HTTP_NOT_FOUND, "user not found");
+    default:
+        return answer_db_error(r, "reading a profile", err);
+    }
+    full = may_see_all(who, u->id);
+    inm = apr_table_get(r->headers_in, "If-None-Match");
+    if (inm && people_etag_listed(inm, people_etag(r->pool, u, full), 0)) {
+        apr_table_setn(r->headers_out, "ETag", people_etag(r->pool, u, full));
+        r->status = HTTP_NOT_MODIFIED;
+        return OK;
+    }
+    return answer_profile(r, c, HTTP_OK, u, full);
+}
+
+static int handle_write(request_rec *r, people_dir_cfg *c, people_db_t *db,
+                        const people_caller_t *who, const char *id,
+                        people_op_e op, apr_array_header_t *body)
+{
+    people_profile_t *u = NULL;
+    const char *err = NULL;
+    people_rc_e rc;
+    int max = c->max_contacts != UNSET ? c->max_contacts
+                                       : DEFAULT_MAX_CONTACTS;
+    int locked = 0;
+
+    if (!may_see_all(who, id)) {
+        return answer_error(r, HTTP_FORBIDDEN,
+                            "only the user, an admin or the owner may "
+                            "change these contacts");
+    }
+    if (write_mutex && !strcmp(apr_dbd_name(db->driver), "sqlite3")) {
+        apr_status_t rv = apr_global_mutex_lock(write_mutex);
+        if (rv != APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, PEOPLELOGNO(04)
+                          "could not take the write mutex");
+            return answer_error(r, HTTP_SERVICE_UNAVAILABLE,
+                                "the server is busy; try again shortly");
+        }
+        locked = 1;
+    }
+    rc = people_store_write_contacts(r->pool, db, id, op, body, max,
+                                     apr_table_get(r->headers_in, "If-Match"),
+                                     &u, &err);
+    if (locked) {
+        apr_global_mutex_unlock(write_mutex);
+    }
+    switch (rc) {
+    case PEOPLE_OK:
+        return answer_profile(r, c, op == PEOPLE_OP_SET
+                                    && r->method_number == M_POST
+                                    ? HTTP_CREATED : HTTP_OK, u, 1);
+    case PEOPLE_NOT_FOUND:
+        return answer_error(r, HTTP_NOT_FOUND, "user not found");
+    case PEOPLE_PRECONDITION:
+        return answer_error(r, HTTP_PRECONDITION_FAILED,
+                            "the profile has changed since it was read "
+                            "(If-Match)");
+    case PEOPLE_TOO_MANY:
+        return answer_error(r, HTTP_BAD_REQUEST, err);
+    default:
+        return answer_db_error(r, "writing contacts", err);
+    }
+}
+
+/* Reads and decodes a write's body; an HTTP status other than OK has been
+ * answered already. */
+static int read_contacts(request_rec *r, people_dir_cfg *c,
+                         apr_array_header_t **body)
+{
+    const char *msg;
+    char *buf = NULL;
+    size_t len = 0;
+    int status;
+
+    if (!is_json_type(apr_table_get(r->headers_in, "Content-Type"))) {
+        return answer_error(r, HTTP_UNSUPPORTED_MEDIA_TYPE,
+                            "the body must be application/json"), -1;
+    }
+    status = read_body(r, c->max_body != UNSET ? c->max_body
+                                               : DEFAULT_MAX_BODY,
+                       &buf, &len);
+    if (status == HTTP_REQUEST_ENTITY_TOO_LARGE) {
+        /* do not read the rest of a body we refuse */
+        r->connection->keepalive = AP_CONN_CLOSE;
+        return answer_error(r, status, apr_psprintf(r->pool,
+                            "the body is larger than %" APR_OFF_T_FMT
+                            " bytes", c->max_body != UNSET
+                                      ? c->max_body : DEFAULT_MAX_BODY)), -1;
+    }
+    if (status != OK) {
+        r->connection->keepalive = AP_CONN_CLOSE;
+        return answer_error(r, status, "the body could not be read"), -1;
+    }
+    if ((msg = people_body_parse(r->pool, buf, len, body)) != NULL) {
+        return answer_error(r, HTTP_BAD_REQUEST, msg), -1;
+    }
+    return OK;
+}
+
+static int people_handler(request_rec *r)
+{
+    people_dir_cfg *c = dir_cfg(r);
+    people_req_t *rq;
+    people_route_t route;
+    apr_array_header_t *body = NULL;
+    const char *path, *id, *err = NULL;
+    people_op_e op = PEOPLE_OP_MERGE;
+    people_db_t db;
+    ap_dbd_t *dbd;
+
+    if (c->api != 1) {
+        return DECLINED;
+    }
+    path = r->uri;
+    if (strncmp(path, c->base, strlen(c->base)) == 0) {
+        path += strlen(c->base);
+    }
+    route = people_route_parse(r->pool, path);
+
+    if (r->method_number == M_OPTIONS) {
+        apr_table_setn(r->headers_out, "Allow", allow_of(route.resource));
+        r->status = HTTP_NO_CONTENT;
+        return OK;
+    }
+    rq = ap_get_module_config(r->request_config, &people_module);
+    if (!rq) {
+        /* the access checker did not run for this request */
+        return answer_error(r, HTTP_UNAUTHORIZED, "an API token is required");
+    }
+    if (route.resource == PEOPLE_RES_NONE) {
+        return answer_error(r, HTTP_NOT_FOUND, "no such resource");
+    }
+
+    if (route.resource == PEOPLE_RES_PROFILE) {
+        r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_OPTIONS);
+        if (r->method_number != M_GET) {
+            apr_table_setn(r->headers_out, "Allow", allow_of(route.resource));
+            return answer_error(r, HTTP_METHOD_NOT_ALLOWED,
+                                "this resource allows GET and HEAD");
+        }
+    }
+    else {
+        r->allowed = (AP_METHOD_BIT << M_PUT) | (AP_METHOD_BIT << M_POST)
+                     | (AP_METHOD_BIT << M_DELETE)
+                     | (AP_METHOD_BIT << M_OPTIONS);
+        switch (r->method_number) {
+        case M_PUT:
+            op = c->put_replace == 1 ? PEOPLE_OP_SET : PEOPLE_OP_MERGE;
+            break;
+        case M_POST:
+            op = PEOPLE_OP_SET;
+            break;
+        case M_DELETE:
+            op = PEOPLE_OP_DELETE;
+            break;
+        default:
+            apr_table_setn(r->headers_out, "Allow", allow_of(route.resource));
+            return answer_error(r, HTTP_METHOD_NOT_ALLOWED,
+                                "this resource allows PUT, POST and DELETE");
+        }
+        /* the body is read and checked before a database connection is
+         * held, and a body that is not understood changes nothing */
+        if (read_contacts(r, c, &body) != OK) {
+            return OK;
+        }
+    }
+
+    if (!(dbd = acquire(r))) {
+        return answer_error(r, HTTP_SERVICE_UNAVAILABLE,
+                            "the database is unavailable; try again shortly");
+    }
+    db = db_of(dbd);
+    switch (route.kind) {
+    case PEOPLE_USER_SELF:
+        id = rq->caller.id;
+        break;
+    case PEOPLE_USER_ID:
+        id = route.user;
+        break;
+    default:
+        switch (people_store_resolve(r->pool, &db, route.kind, route.user,
+                                     &id, &err)) {
+        case PEOPLE_OK:
+            break;
+        case PEOPLE_NOT_FOUND:
+            return answer_error(r, HTTP_NOT_FOUND, "user not found");
+        default:
+            return answer_db_error(r, "finding a user", err);
+        }
+    }
+    if (route.resource == PEOPLE_RES_PROFILE) {
+        return handle_get(r, c, &db, &rq->caller, id);
+    }
+    return handle_write(r, c, &db, &rq->caller, id, op, body);
+}
+
+/* ---------------------------------------------------------------------
+ * Start-up
+ */
+
+static int people_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                             apr_pool_t *ptemp)
+{
+    (void)plog; (void)ptemp;
+    return ap_mutex_register(pconf, write_mutex_type, NULL, APR_LOCK_DEFAULT,
+                             0) == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
+}
+
+static int people_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                              apr_pool_t *ptemp, server_rec *s)
+{
+    apr_status_t rv;
+    (void)plog; (void)ptemp;
+
+    dbd_acquire_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    /* the first pass only checks the configuration */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;
+    }
+    rv = ap_global_mutex_create(&write_mutex, NULL, write_mutex_type, NULL,
+                                s, pconf, 0);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PEOPLELOGNO(05)
+                     "could not create the write mutex");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+static void people_child_init(apr_pool_t *p, server_rec *s)
+{
+    if (write_mutex) {
+        apr_status_t rv = apr_global_mutex_child_init(
+            &write_mutex, apr_global_mutex_lockfile(write_mutex), p);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PEOPLELOGNO(06)
+                         "could not attach to the write mutex");
+        }
+    }
+}
+
+static void people_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    ap_hook_pre_config(people_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(people_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(people_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_access(people_check_access, NULL, NULL, APR_HOOK_MIDDLE,
+                         AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_handler(people_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+AP_DECLARE_MODULE(people) = {
+    STANDARD20_MODULE_STUFF,
+    create_dir_cfg,
+    merge_dir_cfg,
+    create_srv_cfg,
+    NULL,
+    people_cmds,
+    people_register_hooks,
+    AP_MODULE_FLAG_NONE
+};

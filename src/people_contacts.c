@@ -1,0 +1,368 @@
+/* Contacts: body decoding and the merge/set/delete rules of the spec,
+ * section 5 and 6. Pure functions over APR arrays; no I/O. */
+#include <string.h>
+#include <apr_strings.h>
+#include <apr_lib.h>
+#include <jansson.h>
+
+#include "people_contacts.h"
+
+/* The product's known types, stored in this (lowercase) spelling. */
+static const char *const known_types[] = {
+    "mail", "phone", "mobphone", "skype", "extskype", "gmail", "gtalk",
+    "gbuzz", "facebook", "twitter", "telegram", "jabber", "msn", "icq",
+    "aim", "yahoo", "myspace", "livejournal", "blogger", "extmail",
+    "extphone", "extmobphone", NULL
+};
+
+int people_type_eq(const char *a, const char *b)
+{
+    return strcasecmp(a, b) == 0;
+}
+
+const char *people_type_canon(apr_pool_t *p, const char *type)
+{
+    size_t n = 0;
+    const char *c;
+    int i;
+
+    for (c = type; *c; c++, n++) {
+        if (!apr_isalnum(*c) && *c != '_' && *c != '.' && *c != '-') {
+            return NULL;
+        }
+    }
+    if (n == 0 || n > PEOPLE_TYPE_MAX) {
+        return NULL;
+    }
+    for (i = 0; known_types[i]; i++) {
+        if (people_type_eq(type, known_types[i])) {
+            return known_types[i];
+        }
+    }
+    return apr_pstrdup(p, type);
+}
+
+const char *people_value_problem(const char *value, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)value;
+    size_t i = 0;
+
+    if (len > PEOPLE_VALUE_MAX) {
+        return "longer than 1024 bytes";
+    }
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t n;
+        unsigned long cp;
+
+        if (c < 0x80) {
+            if (c < 0x20 || c == 0x7f) {
+                return "contains a control character";
+            }
+            i++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1; cp = c & 0x1f;
+        }
+        else if (c >= 0xe0 && c <= 0xef) {
+            n = 2; cp = c & 0x0f;
+        }
+        else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3; cp = c & 0x07;
+        }
+        else {
+            return "is not valid UTF-8";
+        }
+        if (i + n >= len) {
+            return "is not valid UTF-8";  /* truncated sequence */
+        }
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) {
+                return "is not valid UTF-8";
+            }
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        /* overlong forms, surrogates and code points past U+10FFFF */
+        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)
+            || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
+            return "is not valid UTF-8";
+        }
+        if (cp >= 0x80 && cp <= 0x9f) {
+            return "contains a control character";
+        }
+        i += n + 1;
+    }
+    return NULL;
+}
+
+/* Looks a key up case-insensitively. Two keys that differ only in case
+ * make the object ambiguous: *dup is set and NULL returned. */
+static json_t *get_ci(json_t *obj, const char *key, int *dup)
+{
+    const char *k;
+    json_t *v, *found = NULL;
+
+    *dup = 0;
+    json_object_foreach(obj, k, v) {
+        if (strcasecmp(k, key) == 0) {
+            if (found) {
+                *dup = 1;
+                return NULL;
+            }
+            found = v;
+        }
+    }
+    return found;
+}
+
+static const char *parse_item(apr_pool_t *p, json_t *item, size_t idx,
+                              people_contact_t *out)
+{
+    json_t *type, *value;
+    const char *canon, *problem;
+    int dup;
+
+    if (!json_is_object(item)) {
+        return apr_psprintf(p, "contacts[%" APR_SIZE_T_FMT "] must be an "
+                            "object with \"type\" and \"value\"", idx);
+    }
+    value = get_ci(item, "value", &dup);
+    if (dup) {
+        return apr_psprintf(p, "contacts[%" APR_SIZE_T_FMT "] has \"value\" "
+                            "twice", idx);
+    }
+    /* The original API page nests the pair one level down:
+     * {"value": {"Type": ..., "Value": ...}}. Read such an item as the
+     * inner object, so that copying that example works. */
+    if (json_is_object(value)) {
+        item = value;
+        value = get_ci(item, "value", &dup);
+        if (dup) {
+            return apr_psprintf(p, "contacts[%" APR_SIZE_T_FMT "].value has "
+                                "\"value\" twice", idx);
+        }
+    }
+    type = get_ci(item, "type", &dup);
+    if (dup) {
+        return apr_psprintf(p, "contacts[%" APR_SIZE_T_FMT "] has \"type\" "
+                            "twice", idx);
+    }
+    if (!type) {
+        return apr_psprintf(p, "contacts[%" APR_SIZE_T_FMT "] has no "
+                            "\"type\"", idx);
+    }
+    if (!json_is_string(type)
+        || strlen(json_string_value(type)) != json_string_length(type)
+        || !(canon = people_type_canon(p, json_string_value(type)))) {
+        return apr_psprintf(p, "contacts[%" APR_SIZE_T_FMT "].type must be "
+                            "1 to 64 characters of A-Z a-z 0-9 _ . -", idx);
+    }
+    out->type = canon;
+    if (!value || json_is_null(value)) {
+        out->value = "";
+        return NULL;
+    }
+    if (!json_is_string(value)) {
+        return apr_psprintf(p, "contacts[%" APR_SIZE_T_FMT "].value must be "
+                            "a string", idx);
+    }
+    problem = people_value_problem(json_string_value(value),
+                                   json_string_length(value));
+    if (problem) {
+        return apr_psprintf(p, "contacts[%" APR_SIZE_T_FMT "].value %s",
+                            idx, problem);
+    }
+    out->value = apr_pstrmemdup(p, json_string_value(value),
+                                json_string_length(value));
+    return NULL;
+}
+
+static apr_status_t json_release(void *data)
+{
+    json_decref((json_t *)data);
+    return APR_SUCCESS;
+}
+
+const char *people_body_parse(apr_pool_t *p, const char *buf, size_t len,
+                              apr_array_header_t **out)
+{
+    json_error_t jerr;
+    json_t *root, *contacts;
+    apr_array_header_t *list;
+    size_t i;
+    int dup;
+
+    /* Duplicate keys make a body ambiguous; NUL bytes in strings are
+     * refused by jansson unless asked for. */
+    root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        return apr_psprintf(p, "malformed JSON at line %d, column %d: %s",
+                            jerr.line, jerr.column, jerr.text);
+    }
+    apr_pool_cleanup_register(p, root, json_release, apr_pool_cleanup_null);
+
+    if (!json_is_object(root)) {
+        return "the body must be a JSON object with \"contacts\"";
+    }
+    contacts = get_ci(root, "contacts", &dup);
+    if (dup) {
+        return "the body has \"contacts\" twice";
+    }
+    if (!contacts) {
+        return "the body has no \"contacts\"";
+    }
+    if (json_is_object(contacts)) {
+        /* a single object counts as a one-item array */
+        list = apr_array_make(p, 1, sizeof(people_contact_t));
+        if ((buf = parse_item(p, contacts, 0,
+                              apr_array_push(list))) != NULL) {
+            return buf;
+        }
+        *out = list;
+        return NULL;
+    }
+    if (!json_is_array(contacts)) {
+        return "\"contacts\" must be an array";
+    }
+    list = apr_array_make(p, (int)json_array_size(contacts) + 1,
+                          sizeof(people_contact_t));
+    for (i = 0; i < json_array_size(contacts); i++) {
+        const char *err = parse_item(p, json_array_get(contacts, i), i,
+                                     apr_array_push(list));
+        if (err) {
+            return err;
+        }
+    }
+    *out = list;
+    return NULL;
+}
+
+#define CONTACT(a, i) (&APR_ARRAY_IDX((a), (i), people_contact_t))
+
+static int has_pair(const apr_array_header_t *list, const char *type,
+                    const char *value)
+{
+    int i;
+    for (i = 0; i < list->nelts; i++) {
+        if (people_type_eq(CONTACT(list, i)->type, type)
+            && strcmp(CONTACT(list, i)->value, value) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int has_type(const apr_array_header_t *list, const char *type)
+{
+    int i;
+    for (i = 0; i < list->nelts; i++) {
+        if (people_type_eq(CONTACT(list, i)->type, type)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Appends the body's non-empty entries of one type to out, each pair once,
+ * under the given spelling. */
+static void push_type(apr_array_header_t *out, const apr_array_header_t *body,
+                      const char *type, const char *spelling)
+{
+    int i;
+    for (i = 0; i < body->nelts; i++) {
+        const people_contact_t *c = CONTACT(body, i);
+        if (people_type_eq(c->type, type) && *c->value
+            && !has_pair(out, spelling, c->value)) {
+            people_contact_t *n = apr_array_push(out);
+            n->type = spelling;
+            n->value = c->value;
+        }
+    }
+}
+
+/* Set: the body's list in body order, empty values left out, each pair
+ * once, each type under the spelling of its first appearance. */
+static void apply_set(apr_array_header_t *out,
+                      const apr_array_header_t *body)
+{
+    int i;
+    for (i = 0; i < body->nelts; i++) {
+        const char *type = CONTACT(body, i)->type;
+        if (!has_type(out, type)) {
+            /* first entry of this type: place all of them in body order,
+             * which keeps the list in body order since later entries of
+             * the type are skipped here */
+            push_type(out, body, type, type);
+        }
+    }
+}
+
+/* Merge: each type the body names replaces the stored entries of that type,
+ * at the place of the first stored one; new types are appended in body
+ * order; other types are left alone. A stored type keeps its spelling. */
+static void apply_merge(apr_array_header_t *out,
+                        const apr_array_header_t *stored,
+                        const apr_array_header_t *body)
+{
+    int i;
+
+    for (i = 0; i < stored->nelts; i++) {
+        const people_contact_t *c = CONTACT(stored, i);
+        if (!has_type(body, c->type)) {
+            *(people_contact_t *)apr_array_push(out) = *c;
+        }
+        else if (!has_type(out, c->type)) {
+            /* the first stored entry of a type the body names: put the
+             * body's entries here (again for a later entry of the type when
+             * the body's were all empty, which adds nothing) */
+            push_type(out, body, c->type, c->type);
+        }
+    }
+    for (i = 0; i < body->nelts; i++) {
+        const char *type = CONTACT(body, i)->type;
+        if (!has_type(stored, type) && !has_type(out, type)) {
+            push_type(out, body, type, type);
+        }
+    }
+}
+
+static void apply_delete(apr_array_header_t *out,
+                         const apr_array_header_t *stored,
+                         const apr_array_header_t *body)
+{
+    int i, j;
+    for (i = 0; i < stored->nelts; i++) {
+        const people_contact_t *c = CONTACT(stored, i);
+        int drop = 0;
+        for (j = 0; j < body->nelts && !drop; j++) {
+            const people_contact_t *d = CONTACT(body, j);
+            drop = people_type_eq(c->type, d->type)
+                   && (!*d->value || strcmp(c->value, d->value) == 0);
+        }
+        if (!drop) {
+            *(people_contact_t *)apr_array_push(out) = *c;
+        }
+    }
+}
+
+apr_array_header_t *people_contacts_apply(apr_pool_t *p, people_op_e op,
+                                          const apr_array_header_t *stored,
+                                          const apr_array_header_t *body)
+{
+    apr_array_header_t *out = apr_array_make(p, stored->nelts
+                                             + body->nelts + 1,
+                                             sizeof(people_contact_t));
+    switch (op) {
+    case PEOPLE_OP_SET:
+        apply_set(out, body);
+        break;
+    case PEOPLE_OP_MERGE:
+        apply_merge(out, stored, body);
+        break;
+    case PEOPLE_OP_DELETE:
+        apply_delete(out, stored, body);
+        break;
+    }
+    return out;
+}

@@ -1,0 +1,52 @@
+/* Contacts: the model, request-body decoding and the write rules
+ * (merge, set, delete). Knows nothing of httpd or SQL. */
+#ifndef PEOPLE_CONTACTS_H
+#define PEOPLE_CONTACTS_H
+
+#include <stddef.h>
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+/* Longest type, in characters, and value, in bytes. */
+#define PEOPLE_TYPE_MAX  64
+#define PEOPLE_VALUE_MAX 1024
+
+typedef struct {
+    const char *type;   /* canonical spelling (known types lowercase) */
+    const char *value;  /* "" means "no value" */
+} people_contact_t;
+
+/* What a write does with the body's contacts (spec section 6). */
+typedef enum {
+    PEOPLE_OP_MERGE,    /* PUT */
+    PEOPLE_OP_SET,      /* POST, and PUT under PeoplePutMode replace */
+    PEOPLE_OP_DELETE    /* DELETE */
+} people_op_e;
+
+/* Checks a contact type and returns its stored spelling (a known type in
+ * lowercase, any other as written), or NULL when it is not 1 to 64
+ * characters of A-Z a-z 0-9 _ . - */
+const char *people_type_canon(apr_pool_t *p, const char *type);
+
+/* Types compare case-insensitively. */
+int people_type_eq(const char *a, const char *b);
+
+/* Checks a contact value: valid UTF-8 of at most PEOPLE_VALUE_MAX bytes
+ * with no C0/C1 control character or DEL. Returns NULL when valid, or a
+ * static description of what is wrong. */
+const char *people_value_problem(const char *value, size_t len);
+
+/* Decodes a request body into an array of people_contact_t, in body
+ * order, empty values kept (the rules decide what they mean).
+ * Returns NULL on success, else a message for a 400 answer naming what is
+ * wrong (and the item's index); *out is untouched then. */
+const char *people_body_parse(apr_pool_t *p, const char *buf, size_t len,
+                              apr_array_header_t **out);
+
+/* Applies one write to the stored list and returns the new list (a fresh
+ * array; neither input is changed). */
+apr_array_header_t *people_contacts_apply(apr_pool_t *p, people_op_e op,
+                                          const apr_array_header_t *stored,
+                                          const apr_array_header_t *body);
+
+#endif

@@ -1,0 +1,125 @@
+/* The store: profiles, contacts and tokens on apr_dbd (sqlite3 or pgsql,
+ * one SQL for both). Every statement is prepared under a "people_" label;
+ * the module has mod_dbd prepare them, people-admin prepares them itself. */
+#ifndef PEOPLE_STORE_H
+#define PEOPLE_STORE_H
+
+#include <apr_pools.h>
+#include <apr_hash.h>
+#include <apr_tables.h>
+#include <apr_dbd.h>
+
+#include "people_contacts.h"
+#include "people_profile.h"
+#include "people_route.h"
+
+/* The schema version this build writes and expects. */
+#define PEOPLE_SCHEMA_VERSION 1
+
+typedef struct {
+    const char *label;
+    const char *sql;
+} people_stmt_def_t;
+
+/* Every prepared statement, ending with a {NULL, NULL} entry. */
+extern const people_stmt_def_t people_statements[];
+
+/* A connection with its prepared statements (label -> apr_dbd_prepared_t*),
+ * e.g. the fields of mod_dbd's ap_dbd_t. */
+typedef struct {
+    const apr_dbd_driver_t *driver;
+    apr_dbd_t *handle;
+    apr_hash_t *prepared;
+} people_db_t;
+
+typedef enum {
+    PEOPLE_OK = 0,
+    PEOPLE_NOT_FOUND,           /* no such user or token */
+    PEOPLE_PRECONDITION,        /* If-Match did not match */
+    PEOPLE_TOO_MANY,            /* more contacts than allowed */
+    PEOPLE_DB_ERROR             /* database failed or busy: 503 */
+} people_rc_e;
+
+/* Who a token belongs to. */
+typedef struct {
+    const char *id;
+    const char *username;
+    int is_admin;
+    int is_owner;
+    int status;
+} people_caller_t;
+
+/* The text of the last error on the connection, for the log. */
+const char *people_store_error(people_db_t *db, int rv);
+
+/* --- Generic helpers over prepared statements (values passed as text,
+ * NULL for SQL NULL). --- */
+
+typedef void (*people_row_fn)(apr_pool_t *p, people_db_t *db,
+                              apr_dbd_row_t *row, int ncols, void *baton);
+
+/* Runs a prepared select, hands each row to fn (may be NULL), counts the
+ * rows in *count (may be NULL). Always drains the result. */
+people_rc_e people_db_selectv(apr_pool_t *p, people_db_t *db,
+                              const char *label, people_row_fn fn,
+                              void *baton, int *count, const char **err,
+                              int nargs, const char **args);
+
+/* Runs a prepared statement that returns no rows. */
+people_rc_e people_db_execv(apr_pool_t *p, people_db_t *db, const char *label,
+                            int *nrows, const char **err, int nargs,
+                            const char **args);
+
+/* The same with the arguments listed (each a const char *, NULL for SQL
+ * NULL); the count comes from the list itself. */
+#define PEOPLE_ARGS(...) \
+    (int)(sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *)), \
+    (const char *[]){__VA_ARGS__}
+#define people_db_select(p, db, label, fn, baton, count, err, ...) \
+    people_db_selectv(p, db, label, fn, baton, count, err, \
+                      PEOPLE_ARGS(__VA_ARGS__))
+#define people_db_exec(p, db, label, nrows, err, ...) \
+    people_db_execv(p, db, label, nrows, err, PEOPLE_ARGS(__VA_ARGS__))
+
+/* A column as text, NULL for SQL NULL on either driver (pgsql's
+ * apr_dbd_get_entry gives "" for NULL). */
+const char *people_db_col(people_db_t *db, apr_dbd_row_t *row, int n);
+
+/* Transactions. BEGIN IMMEDIATE on sqlite3 takes the write lock up front.
+ * A pool cleanup rolls back a transaction left open. */
+typedef struct people_txn_t people_txn_t;
+people_rc_e people_db_begin(apr_pool_t *p, people_db_t *db,
+                            people_txn_t **t, const char **err);
+people_rc_e people_db_end(people_txn_t *t, int commit, const char **err);
+
+/* --- The request path --- */
+
+/* Looks up a token by its hash; refused (NOT_FOUND) when revoked, expired
+ * at `now` (seconds since the epoch) or unknown. */
+people_rc_e people_store_auth(apr_pool_t *p, people_db_t *db,
+                              const char *token_hash, apr_int64_t now,
+                              people_caller_t *out, const char **err);
+
+/* Finds a user's id from an id or a lowercase name. */
+people_rc_e people_store_resolve(apr_pool_t *p, people_db_t *db,
+                                 people_userkind_e kind, const char *key,
+                                 const char **id, const char **err);
+
+/* Reads one profile with its groups and contacts. */
+people_rc_e people_store_profile(apr_pool_t *p, people_db_t *db,
+                                 const char *id, people_profile_t **out,
+                                 const char **err);
+
+/* One contacts write, in one transaction: locks the user, checks if_match
+ * (an If-Match header value or NULL) against the full view's tag, applies
+ * op with the body, refuses more than max contacts, stores, and reads the
+ * profile back inside the transaction. Nothing is changed unless PEOPLE_OK
+ * is returned. */
+people_rc_e people_store_write_contacts(apr_pool_t *p, people_db_t *db,
+                                        const char *id, people_op_e op,
+                                        const apr_array_header_t *body,
+                                        int max, const char *if_match,
+                                        people_profile_t **out,
+                                        const char **err);
+
+#endif

@@ -1,0 +1,147 @@
+"""Fixtures for the mod_people integration tests.
+
+`server` is session scoped and parametrized over MPM x database (ids like
+`event-sqlite`); pytest runs every test of one combination before tearing that
+server down and starting the next, so only one apache2 runs at a time.
+
+Environment:
+  PEOPLE_BUILD_DIR         where mod_people.so and people-admin are (default ../../build)
+  PEOPLE_TEST_MPMS         MPMs to run, e.g. "event prefork" (default both)
+  PEOPLE_TEST_DBS          databases to run, e.g. "sqlite pgsql" (default both)
+  PEOPLE_TEST_LOGLEVEL     the LogLevel line (default "warn people:debug")
+  PEOPLE_TEST_KEEP=1       keep the temporary directories under /tmp
+  PEOPLE_HARNESS_SELFTEST=1  check the harness alone: apache2 without the module
+"""
+
+import os
+import re
+
+import pytest
+
+import harness
+
+
+def _env_list(name, default):
+    value = os.environ.get(name)
+    items = re.split(r"[\s,]+", value.strip()) if value and value.strip() else list(default)
+    return [i for i in items if i]
+
+
+MPMS = _env_list("PEOPLE_TEST_MPMS", ["event", "prefork"])
+DBS = _env_list("PEOPLE_TEST_DBS", ["sqlite", "pgsql"])
+for _m in MPMS:
+    if _m not in ("event", "prefork", "worker"):
+        raise pytest.UsageError(f"PEOPLE_TEST_MPMS: unknown MPM {_m!r}")
+for _d in DBS:
+    if _d not in ("sqlite", "pgsql"):
+        raise pytest.UsageError(f"PEOPLE_TEST_DBS: unknown database {_d!r}")
+COMBOS = [(m, d) for m in MPMS for d in DBS]
+
+
+def pytest_collection_modifyitems(config, items):
+    # in self-test mode the module is not loaded: only the harness self-test can run
+    skip_api = pytest.mark.skip(reason="PEOPLE_HARNESS_SELFTEST=1: the module is not loaded")
+    skip_self = pytest.mark.skip(reason="harness self-test: set PEOPLE_HARNESS_SELFTEST=1")
+    for item in items:
+        is_self = item.fspath.basename == "test_harness_selftest.py"
+        if harness.SELFTEST and not is_self:
+            item.add_marker(skip_api)
+        elif not harness.SELFTEST and is_self:
+            item.add_marker(skip_self)
+
+
+@pytest.fixture(scope="session")
+def workdir():
+    path = harness.make_workdir()
+    yield path
+    if not harness.KEEP:
+        harness.shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres(workdir):
+    pg = harness.PostgreSQL(workdir)
+    try:
+        pg.start()
+        yield pg
+    finally:
+        pg.stop()
+
+
+@pytest.fixture(scope="session", params=COMBOS, ids=[f"{m}-{d}" for m, d in COMBOS])
+def server(request, workdir):
+    mpm, db = request.param
+    pg = request.getfixturevalue("postgres") if db == "pgsql" else None
+    srv = harness.Server(mpm, db, workdir, pg)
+    try:
+        srv.setup()
+    except BaseException:
+        srv.teardown()
+        raise
+    yield srv
+    problems = srv.teardown()
+    if problems:
+        pytest.fail(f"[{srv.name}] " + "\n".join(problems), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _error_log_check(request):
+    """Fail a test on any warn-or-worse line it caused in the error log, unless declared
+    with @pytest.mark.expect_log(r"regex", ...)."""
+    if "server" not in request.fixturenames:
+        yield
+        return
+    srv = request.getfixturevalue("server")
+    allowed = [p for m in request.node.iter_markers("expect_log") for p in m.args]
+    yield
+    srv.wait_for_access_log()
+    bad = harness.unexpected_log_lines(srv.errlog.new_lines(), allowed)
+    if bad:
+        pytest.fail("unexpected lines in the error log:\n" + "\n".join(bad), pytrace=False)
+
+
+@pytest.fixture
+def api(server):
+    return server.api
+
+
+def _named(name):
+    @pytest.fixture
+    def fixture(server):
+        return server.users[name]
+    fixture.__name__ = name
+    return fixture
+
+
+admin = _named("admin")
+owner = _named("owner")
+alice = _named("alice")
+bob = _named("bob")
+zoe = _named("zoe")
+
+
+@pytest.fixture
+def carol(server):
+    """A user whose status was set to terminated after their token was made."""
+    if not server.terminated_ok:
+        pytest.skip("people-admin user set USER --status terminated failed: "
+                    + server.terminated_error)
+    return server.users["carol"]
+
+
+@pytest.fixture
+def make_user(server):
+    """make_user(prefix="user", flags=(), **add_user options) -> a new user with a token."""
+    return server.new_user
+
+
+@pytest.fixture
+def user(server):
+    """A new plain user with a token and no contacts."""
+    return server.new_user("user")
+
+
+@pytest.fixture
+def other(server):
+    """A second new plain user with a token and no contacts."""
+    return server.new_user("other")
