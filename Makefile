@@ -84,13 +84,13 @@ $(BUILD)/mod_people.so: $(MOD_OBJ) $(CORE_OBJ)
 $(BUILD)/people-admin: $(ADMIN_OBJ) $(CORE_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_APR) $(LDLIBS_CORE)
 
-$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(HEADERS)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(CORE_OBJ) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE_OBJ) -lcmocka \
 	    $(LDLIBS_APR) $(LDLIBS_CORE)
 
 unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+	@rc=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || rc=1; done; exit $$rc
 
 # The integration suite: the real httpd under both MPMs, on SQLite and on a
 # PostgreSQL server the run starts itself. PEOPLE_TEST_MPMS and

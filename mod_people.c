@@ -63,9 +63,12 @@ typedef struct {
     int prepared;               /* statements handed to mod_dbd */
 } people_srv_cfg;
 
-/* The caller, as the access checker found it, for the handler. */
+/* Per request: the caller, as the access checker found it, and the
+ * request's database connection. */
 typedef struct {
     people_caller_t caller;
+    int authenticated;
+    ap_dbd_t *dbd;
 } people_req_t;
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *dbd_prepare_fn;
@@ -265,10 +268,22 @@ static int answer_error(request_rec *r, int status, const char *message)
     return OK;
 }
 
+static people_db_t db_of(ap_dbd_t *dbd);
+
 static int answer_db_error(request_rec *r, const char *what, const char *err)
 {
+    people_req_t *rq = ap_get_module_config(r->request_config,
+                                            &people_module);
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PEOPLELOGNO(01)
                   "database error while %s: %s", what, err);
+    if (rq && rq->dbd) {
+        people_db_t db = db_of(rq->dbd);
+        if (people_db_recover(rq->dbd->pool, &db)) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PEOPLELOGNO(07)
+                          "the database connection was re-established: "
+                          "statements prepared again");
+        }
+    }
     return answer_error(r, HTTP_SERVICE_UNAVAILABLE,
                         "the database is unavailable; try again shortly");
 }
@@ -333,6 +348,8 @@ static int people_check_access(request_rec *r)
                       "the database is unavailable; try again shortly");
     }
     rq = apr_pcalloc(r->pool, sizeof(*rq));
+    rq->dbd = dbd;
+    ap_set_module_config(r->request_config, &people_module, rq);
     db = db_of(dbd);
     switch (people_store_auth(r->pool, &db, hash,
                               apr_time_sec(r->request_time), &rq->caller,
@@ -342,10 +359,8 @@ static int people_check_access(request_rec *r)
     case PEOPLE_NOT_FOUND:
         return refuse(r, HTTP_UNAUTHORIZED, "the API token is not valid");
     default:
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PEOPLELOGNO(03)
-                      "database error while checking a token: %s", err);
-        return refuse(r, HTTP_SERVICE_UNAVAILABLE,
-                      "the database is unavailable; try again shortly");
+        answer_db_error(r, "checking a token", err);
+        return DONE;
     }
     if (rq->caller.status == 2) {
         return refuse(r, HTTP_UNAUTHORIZED, "the user is terminated");
@@ -353,7 +368,7 @@ static int people_check_access(request_rec *r)
     /* %u in the access log shows who called */
     r->user = apr_pstrdup(r->pool, rq->caller.username);
     r->ap_auth_type = "Bearer";
-    ap_set_module_config(r->request_config, &people_module, rq);
+    rq->authenticated = 1;
     return OK;
 }
 
@@ -621,7 +636,7 @@ static int people_handler(request_rec *r)
         return OK;
     }
     rq = ap_get_module_config(r->request_config, &people_module);
-    if (!rq) {
+    if (!rq || !rq->authenticated) {
         /* the access checker did not run for this request */
         return answer_error(r, HTTP_UNAUTHORIZED, "an API token is required");
     }

@@ -282,19 +282,28 @@ static void push_type(apr_array_header_t *out, const apr_array_header_t *body,
 }
 
 /* Set: the body's list in body order, empty values left out, each pair
- * once, each type under the spelling of its first appearance. */
+ * once, each type under the spelling of its first kept entry. */
 static void apply_set(apr_array_header_t *out,
                       const apr_array_header_t *body)
 {
-    int i;
+    int i, j;
     for (i = 0; i < body->nelts; i++) {
-        const char *type = CONTACT(body, i)->type;
-        if (!has_type(out, type)) {
-            /* first entry of this type: place all of them in body order,
-             * which keeps the list in body order since later entries of
-             * the type are skipped here */
-            push_type(out, body, type, type);
+        const people_contact_t *c = CONTACT(body, i);
+        const char *spelling = c->type;
+        people_contact_t *n;
+
+        if (!*c->value || has_pair(out, c->type, c->value)) {
+            continue;
         }
+        for (j = 0; j < out->nelts; j++) {
+            if (people_type_eq(CONTACT(out, j)->type, c->type)) {
+                spelling = CONTACT(out, j)->type;
+                break;
+            }
+        }
+        n = apr_array_push(out);
+        n->type = spelling;
+        n->value = c->value;
     }
 }
 

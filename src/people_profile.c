@@ -58,9 +58,10 @@ json_t *people_profile_json(apr_pool_t *p, const people_profile_t *u,
                             int full, const char *profile_url)
 {
     json_t *o = json_object();
-    const char *display = apr_pstrcat(p, u->first_name ? u->first_name : "",
-                                      " ", u->last_name ? u->last_name : "",
-                                      NULL);
+    const char *first = u->first_name ? u->first_name : "";
+    const char *last = u->last_name ? u->last_name : "";
+    const char *display = apr_pstrcat(p, first, *first && *last ? " " : "",
+                                      last, NULL);
 
     apr_pool_cleanup_register(p, o, json_release, apr_pool_cleanup_null);
     json_object_set_new(o, "id", str_or_null(u->id));
@@ -162,10 +163,10 @@ const char *people_profile_url(apr_pool_t *p, const char *tmpl,
 
 const char *people_etag(apr_pool_t *p, const people_profile_t *u, int full)
 {
-    /* The id's first group keeps two users' /@self tags apart; the version
-     * moves with every write; the view letter keeps the two
-     * representations (with and without the hidden fields) apart. */
-    return apr_psprintf(p, "\"%.8s-%" APR_INT64_T_FMT "-%c\"",
+    /* The id keeps two users' /@self tags apart; the version moves with
+     * every write; the view letter keeps the two representations (with and
+     * without the hidden fields) apart. */
+    return apr_psprintf(p, "\"%s-%" APR_INT64_T_FMT "-%c\"",
                         u->id ? u->id : "", u->version, full ? 'f' : 'p');
 }
 

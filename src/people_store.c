@@ -16,6 +16,8 @@
     "quota_limit, used_space, docs_space, mail_space, talk_space, version"
 
 const people_stmt_def_t people_statements[] = {
+    /* a probe for people_db_recover() */
+    {"people_ping", "SELECT 1"},
     {"people_auth",
      "SELECT u.id, u.username, u.is_admin, u.is_owner, u.status "
      "FROM people_tokens t JOIN people_users u ON u.id = t.user_id "
@@ -57,6 +59,35 @@ const char *people_store_error(people_db_t *db, int rv)
 static apr_dbd_prepared_t *stmt(people_db_t *db, const char *label)
 {
     return apr_hash_get(db->prepared, label, APR_HASH_KEY_STRING);
+}
+
+int people_db_recover(apr_pool_t *conn_pool, people_db_t *db)
+{
+    const char *err = NULL;
+    const people_stmt_def_t *d;
+    apr_pool_t *scratch;
+    int rv;
+
+    /* only a live connection whose statements are gone needs this */
+    if (apr_dbd_check_conn(db->driver, conn_pool, db->handle) != APR_SUCCESS) {
+        return 0;
+    }
+    apr_pool_create(&scratch, conn_pool);
+    rv = people_db_select(scratch, db, "people_ping", NULL, NULL, NULL, &err);
+    apr_pool_destroy(scratch);
+    if (rv == PEOPLE_OK) {
+        return 0;
+    }
+    for (d = people_statements; d->label; d++) {
+        apr_dbd_prepared_t *st = stmt(db, d->label);
+        /* reuses the statement's struct, so the connection's pool grows by
+         * a little only when a reconnect really happened */
+        if (apr_dbd_prepare(db->driver, conn_pool, db->handle, d->sql,
+                            d->label, &st) == 0) {
+            apr_hash_set(db->prepared, d->label, APR_HASH_KEY_STRING, st);
+        }
+    }
+    return 1;
 }
 
 people_rc_e people_db_selectv(apr_pool_t *p, people_db_t *db,

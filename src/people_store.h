@@ -49,6 +49,11 @@ typedef struct {
     int status;
 } people_caller_t;
 
+/* After a database error: when the connection is live again but its
+ * prepared statements are gone (a pgsql reconnect, PQreset, drops them),
+ * prepares them again in the connection's pool. Returns 1 if it did. */
+int people_db_recover(apr_pool_t *conn_pool, people_db_t *db);
+
 /* The text of the last error on the connection, for the log. */
 const char *people_store_error(people_db_t *db, int rv);
 

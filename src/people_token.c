@@ -63,21 +63,29 @@ static const char *from_cookie(apr_pool_t *p, const char *cookie)
 const char *people_token_from_headers(apr_pool_t *p, const char *authorization,
                                       const char *cookie)
 {
-    if (authorization) {
-        const char *s = authorization;
-        while (apr_isspace(*s)) {
-            s++;
-        }
-        if (strncasecmp(s, "Bearer", 6) == 0 && apr_isspace(s[6])) {
-            s += 7;
-        }
-        else if (strchr(s, ' ')) {
-            /* some other scheme (Basic ...): not ours */
-            return from_cookie(p, cookie);
-        }
-        return trim_token(p, s, strlen(s));
+    const char *s = authorization;
+    size_t n;
+
+    while (s && apr_isspace(*s)) {
+        s++;
     }
-    return from_cookie(p, cookie);
+    if (!s || !*s) {
+        return from_cookie(p, cookie);
+    }
+    n = strlen(s);
+    while (n && apr_isspace(s[n - 1])) {
+        n--;
+    }
+    if (n >= 6 && strncasecmp(s, "Bearer", 6) == 0
+        && (n == 6 || apr_isspace(s[6]))) {
+        const char *tok = n > 7 ? trim_token(p, s + 7, n - 7) : NULL;
+        return tok ? tok : from_cookie(p, cookie);
+    }
+    if (memchr(s, ' ', n) || memchr(s, '\t', n)) {
+        /* some other scheme (Basic ...): not ours */
+        return from_cookie(p, cookie);
+    }
+    return trim_token(p, s, n);
 }
 
 const char *people_token_hash(apr_pool_t *p, const char *token)
