@@ -33,11 +33,12 @@ CFLAGS  += -std=gnu11 -fPIC -Wall -Wextra -Werror -Wshadow \
            -Wmissing-prototypes -Wformat=2 -fstack-protector-strong \
            -D_FORTIFY_SOURCE=2 $(EXTRA_CFLAGS)
 CPPFLAGS += -I$(HTTPD_INC) $(APR_CFLAGS) -I.
-LDLIBS_CORE = -ljansson -lcrypto
+LDLIBS_CORE = -ljansson -lcrypto -lsqlite3
 LDLIBS_APR  = -lapr-1 -laprutil-1
 
 CORE_SRC = src/people_contacts.c src/people_profile.c src/people_route.c \
-           src/people_token.c src/people_store.c src/people_schema.c
+           src/people_token.c src/people_store.c src/people_schema.c \
+           src/people_sqlite.c
 CORE_OBJ = $(CORE_SRC:src/%.c=$(BUILD)/obj/%.o)
 MOD_OBJ  = $(BUILD)/obj/mod_people.o
 ADMIN_OBJ = $(BUILD)/obj/people_admin.o
@@ -96,7 +97,7 @@ unit: $(UNIT_BIN)
 # PostgreSQL server the run starts itself. PEOPLE_TEST_MPMS and
 # PEOPLE_TEST_DBS narrow it.
 integration: build
-	cd tests/integration && $(PYTHON) -m pytest -q
+	cd tests/integration && PYTHONDONTWRITEBYTECODE=1 $(PYTHON) -m pytest -q
 
 test: deps
 	$(MAKE) build

@@ -34,6 +34,7 @@
 #include "src/people_contacts.h"
 #include "src/people_profile.h"
 #include "src/people_route.h"
+#include "src/people_sqlite.h"
 #include "src/people_store.h"
 #include "src/people_token.h"
 
@@ -48,6 +49,7 @@ extern module AP_MODULE_DECLARE_DATA people_module;
 #define DEFAULT_MAX_BODY     65536
 #define DEFAULT_PROFILE_URL  "/Products/People/Profile.aspx?user={userName}"
 #define RETRY_AFTER          "2"
+#define OPEN_WAIT_MS         5000
 #define UNSET                -1
 
 typedef struct {
@@ -730,6 +732,10 @@ static int people_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
+    /* a new child's connections may meet a lock while mod_dbd prepares
+     * their statements (an old child's connection checkpointing as it
+     * closes during a graceful restart): let them wait for it */
+    people_sqlite_wait_on_open(OPEN_WAIT_MS);
     rv = ap_global_mutex_create(&write_mutex, NULL, write_mutex_type, NULL,
                                 s, pconf, 0);
     if (rv != APR_SUCCESS) {
@@ -738,6 +744,18 @@ static int people_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return OK;
+}
+
+/* A new connection has its statements prepared now: from here on the
+ * sqlite3 driver's own retry loop handles busy locks, outside SQLite, so
+ * a waiting thread does not hold the driver's process-wide mutex. */
+static apr_status_t people_post_connect(apr_pool_t *p, dbd_cfg_t *cfg,
+                                        ap_dbd_t *dbd)
+{
+    people_db_t db = db_of(dbd);
+    (void)p; (void)cfg;
+    people_sqlite_busy_timeout(&db, 0);
+    return APR_SUCCESS;
 }
 
 static void people_child_init(apr_pool_t *p, server_rec *s)
@@ -761,6 +779,8 @@ static void people_register_hooks(apr_pool_t *p)
     ap_hook_check_access(people_check_access, NULL, NULL, APR_HOOK_MIDDLE,
                          AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_handler(people_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    APR_OPTIONAL_HOOK(dbd, post_connect, people_post_connect, NULL, NULL,
+                      APR_HOOK_MIDDLE);
 }
 
 AP_DECLARE_MODULE(people) = {

@@ -193,9 +193,10 @@ const char *people_body_parse(apr_pool_t *p, const char *buf, size_t len,
     size_t i;
     int dup;
 
-    /* Duplicate keys make a body ambiguous; NUL bytes in strings are
-     * refused by jansson unless asked for. */
-    root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    /* Duplicate keys make a body ambiguous. NUL is let through jansson so
+     * that the item check below can name the item that holds it. */
+    root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+                      &jerr);
     if (!root) {
         return apr_psprintf(p, "malformed JSON at line %d, column %d: %s",
                             jerr.line, jerr.column, jerr.text);

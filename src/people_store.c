@@ -104,7 +104,9 @@ people_rc_e people_db_selectv(apr_pool_t *p, people_db_t *db,
         *err = apr_psprintf(p, "statement %s is not prepared", label);
         return PEOPLE_DB_ERROR;
     }
-    rv = apr_dbd_pselect(db->driver, p, db->handle, &res, st, 0, nargs, args);
+    /* random access (1): pgsql then fetches the whole (small) result at
+     * once; its row-by-row mode polls with 100 ms sleeps */
+    rv = apr_dbd_pselect(db->driver, p, db->handle, &res, st, 1, nargs, args);
     if (rv != 0) {
         *err = apr_pstrcat(p, label, ": ", people_store_error(db, rv), NULL);
         return PEOPLE_DB_ERROR;

@@ -15,6 +15,7 @@
 #include "../src/people_profile.h"
 #include "../src/people_route.h"
 #include "../src/people_schema.h"
+#include "../src/people_sqlite.h"
 #include "../src/people_store.h"
 #include "../src/people_token.h"
 
@@ -586,6 +587,8 @@ int main(int argc, const char *const *argv)
         return fail("cannot open the database: %s", err ? err : params);
     }
     a.db.driver = driver;
+    /* wait for a lock Apache holds for a moment rather than fail */
+    people_sqlite_busy_timeout(&a.db, 5000);
     /* the command's pool goes first, so that a transaction a failed
      * command left open is rolled back before the connection closes */
     apr_pool_create(&a.pool, root);

@@ -394,6 +394,7 @@ class Server:
         self.params = None
         self.users = {}
         self.terminated_ok = False
+        self.terminated_error = "not attempted"
         self.errlog = LogFile(self.error_log)
         self.acclog = LogFile(self.access_log)
         self.api = Api(self)
@@ -613,7 +614,7 @@ class Server:
             self.stop()
         except Exception as e:  # still clean up the rest
             problems.append(str(e))
-        bad = unexpected_log_lines(self.errlog.new_lines(), self.shutdown_allowed())
+        bad = unexpected_log_lines(self.errlog.new_lines())
         if bad:
             problems.append("error log at shutdown:\n" + "\n".join(bad))
         leaked = self.leaked_tokens()
@@ -624,9 +625,6 @@ class Server:
         if not KEEP:
             shutil.rmtree(self.root, ignore_errors=True)
         return problems
-
-    def shutdown_allowed(self):
-        return []
 
     # ---- HTTP bookkeeping
 
@@ -750,6 +748,29 @@ class Server:
         n = next(_counter)
         name = f"{prefix}{n}"
         return self.add_user(name, prefix.capitalize(), f"Number{n}", flags=flags, **kw)
+
+    def sql_changes(self, sql):
+        """Run one data-changing statement directly on the database; returns the number of rows
+        it changed, or None when it failed (e.g. the schema is not what the caller guessed)."""
+        if self.db == "sqlite":
+            code = ("import sqlite3,sys\n"
+                    "c=sqlite3.connect(sys.argv[1], timeout=10)\n"
+                    "n=c.execute(sys.argv[2]).rowcount\n"
+                    "c.commit(); print(n)\n")
+            p = run(["/usr/bin/python3", "-c", code, self.params, sql], user=RUN_USER,
+                    check=False)
+        else:
+            p = self.psql(f"WITH changed AS ({sql} RETURNING 1) SELECT count(*) FROM changed;",
+                          check=False)
+        return int(p.stdout.strip()) if p.returncode == 0 else None
+
+    @property
+    def tokens(self):
+        return {name: u.token for name, u in self.users.items()}
+
+    @property
+    def ids(self):
+        return {name: u.id for name, u in self.users.items()}
 
     def psql(self, sql, check=True):
         return self.pg.psql(sql, db=self.dbname, check=check)

@@ -2,10 +2,8 @@
 the error-log check, the database plumbing. Skipped otherwise (see conftest.py)."""
 
 import pwd
-import re
 
 import pytest
-import requests
 
 import harness
 

@@ -1,0 +1,19 @@
+/* What only SQLite needs: how long a connection may wait for a lock. */
+#ifndef PEOPLE_SQLITE_H
+#define PEOPLE_SQLITE_H
+
+#include "people_store.h"
+
+/* Makes every SQLite connection this process opens from now on wait up to
+ * ms milliseconds for a lock while it is being set up. mod_dbd prepares
+ * the statements right after opening, and a prepare that meets a lock
+ * (another connection checkpointing as it closes, WAL recovery) fails at
+ * once without this, killing the new child. */
+void people_sqlite_wait_on_open(int ms);
+
+/* Sets how long this connection waits for a lock; 0 to not wait (the
+ * apr_dbd driver then retries itself without holding SQLite busy). Does
+ * nothing on other drivers. */
+void people_sqlite_busy_timeout(people_db_t *db, int ms);
+
+#endif
