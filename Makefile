@@ -18,7 +18,7 @@ BUILD    ?= build
 DEB_PACKAGES = apache2 apache2-dev libjansson-dev libssl-dev \
     libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql sqlite3 libsqlite3-dev \
     postgresql libcmocka-dev python3 python3-pytest python3-requests \
-    curl gcc make
+    curl gcc make wrk valgrind clang
 
 APXS_OK  := $(shell command -v $(APXS) 2>/dev/null)
 ifneq ($(APXS_OK),)
@@ -116,3 +116,6 @@ install: build
 
 clean:
 	rm -rf $(BUILD)
+
+# make bench, make bench-callgrind (the benchmark), make fuzz (libFuzzer)
+include bench/bench.mk

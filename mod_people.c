@@ -16,6 +16,7 @@
  *   OPTIONS             any                204 with Allow, no token
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "httpd.h"
 #include "http_config.h"
@@ -24,6 +25,8 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "util_mutex.h"
+#include "util_cfgtree.h"
+#include "unixd.h"
 
 #include "apr_strings.h"
 #include "apr_lib.h"
@@ -50,6 +53,8 @@ extern module AP_MODULE_DECLARE_DATA people_module;
 #define DEFAULT_PROFILE_URL  "/Products/People/Profile.aspx?user={userName}"
 #define RETRY_AFTER          "2"
 #define OPEN_WAIT_MS         5000
+/* how long a write waits for SQLite's write lock before answering 503 */
+#define LOCK_WAIT_MS         2000
 #define UNSET                -1
 
 typedef struct {
@@ -63,14 +68,14 @@ typedef struct {
 
 typedef struct {
     int prepared;               /* statements handed to mod_dbd */
+    const char *dbd_driver;     /* this server's DBDriver and DBDParams, */
+    const char *dbd_params;     /* read for messages that name the database */
 } people_srv_cfg;
 
-/* Per request: the caller, as the access checker found it, and the
- * request's database connection. */
+/* Per request: the caller, as the access checker found it. */
 typedef struct {
     people_caller_t caller;
     int authenticated;
-    ap_dbd_t *dbd;
 } people_req_t;
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *dbd_prepare_fn;
@@ -270,24 +275,84 @@ static int answer_error(request_rec *r, int status, const char *message)
     return OK;
 }
 
-static people_db_t db_of(ap_dbd_t *dbd);
+/* What a step returns when the database failed: the caller may recover
+ * the connection and try once more before answering 503. */
+#define DB_FAILED (-2)
 
-static int answer_db_error(request_rec *r, const char *what, const char *err)
+/* What is wrong with the database, as far as the server can see it, and
+ * how to fix it; "" when nothing is visibly wrong. Only on error paths. */
+static const char *db_hint(request_rec *r)
 {
-    people_req_t *rq = ap_get_module_config(r->request_config,
-                                            &people_module);
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PEOPLELOGNO(01)
-                  "database error while %s: %s", what, err);
-    if (rq && rq->dbd) {
-        people_db_t db = db_of(rq->dbd);
-        if (people_db_recover(rq->dbd->pool, &db)) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PEOPLELOGNO(07)
-                          "the database connection was re-established: "
-                          "statements prepared again");
-        }
+    people_srv_cfg *sc = ap_get_module_config(r->server->module_config,
+                                              &people_module);
+    const char *path, *dir, *user = ap_unixd_config.user_name;
+    apr_finfo_t fi;
+
+    if (!sc->dbd_driver || strcmp(sc->dbd_driver, "sqlite3") != 0) {
+        /* pgsql's parameters may hold a password: name none of them */
+        return sc->dbd_driver ? "; check that the database server is "
+                                "reachable with this server's DBDParams" : "";
     }
+    path = sc->dbd_params;
+    if (!path || !*path) {
+        return "; DBDParams names no database file";
+    }
+    dir = ap_make_dirstr_parent(r->pool, path);
+    if (apr_stat(&fi, dir, APR_FINFO_TYPE, r->pool) != APR_SUCCESS) {
+        return apr_psprintf(r->pool, "; the directory %s of the database %s "
+                            "does not exist: create it, owned by %s, then "
+                            "run 'people-admin -p %s init' as %s", dir, path,
+                            user, path, user);
+    }
+    if (apr_stat(&fi, path, APR_FINFO_TYPE, r->pool) != APR_SUCCESS) {
+        return apr_psprintf(r->pool, "; the database %s does not exist: run "
+                            "'people-admin -p %s init' as %s", path, path,
+                            user);
+    }
+    if (access(path, R_OK | W_OK) != 0) {
+        return apr_psprintf(r->pool, "; the database %s is not writable by "
+                            "%s, the user Apache runs as: chown it (and its "
+                            "directory) to %s", path, user, user);
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        return apr_psprintf(r->pool, "; the directory %s is not writable by "
+                            "%s, the user Apache runs as, and SQLite's WAL "
+                            "writes beside the database: chown it to %s", dir,
+                            user, user);
+    }
+    return apr_psprintf(r->pool, "; if a table is missing, run 'people-admin "
+                        "-p %s init'", path);
+}
+
+static int log_db_error(request_rec *r, const char *what, const char *err)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PEOPLELOGNO(01)
+                  "database error while %s: %s%s", what, err, db_hint(r));
+    return DB_FAILED;
+}
+
+static int answer_unavailable(request_rec *r)
+{
     return answer_error(r, HTTP_SERVICE_UNAVAILABLE,
                         "the database is unavailable; try again shortly");
+}
+
+static people_db_t db_of(ap_dbd_t *dbd);
+
+/* After a database error: a pgsql connection that mod_dbd handed out
+ * healthy may have lost its server (a PostgreSQL restart). Reconnecting
+ * drops the prepared statements; prepare them again, and say whether the
+ * failed step is worth one more try. */
+static int recovered(request_rec *r, ap_dbd_t *dbd)
+{
+    people_db_t db = db_of(dbd);
+    if (!people_db_recover(dbd->pool, &db)) {
+        return 0;
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, PEOPLELOGNO(07)
+                  "the database connection was re-established: statements "
+                  "prepared again, retrying");
+    return 1;
 }
 
 /* The request's database connection (mod_dbd keeps it for the request).
@@ -298,9 +363,7 @@ static ap_dbd_t *acquire(request_rec *r)
     if (!dbd) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PEOPLELOGNO(02)
                       "no database connection (mod_dbd's message above says "
-                      "why; if a table is missing, run 'people-admin -d "
-                      "DRIVER -p PARAMS init' with this server's DBDriver "
-                      "and DBDParams)");
+                      "why)%s", db_hint(r));
     }
     return dbd;
 }
@@ -331,8 +394,10 @@ static int people_check_access(request_rec *r)
     people_dir_cfg *c = dir_cfg(r);
     const char *token, *hash, *err = NULL;
     people_req_t *rq;
+    people_rc_e rc;
     people_db_t db;
     ap_dbd_t *dbd;
+    int tried = 0;
 
     if (c->api != 1 || r->method_number == M_OPTIONS) {
         return DECLINED;
@@ -346,22 +411,24 @@ static int people_check_access(request_rec *r)
     }
     hash = people_token_hash(r->pool, token);
     if (!hash || !(dbd = acquire(r))) {
-        return refuse(r, HTTP_SERVICE_UNAVAILABLE,
-                      "the database is unavailable; try again shortly");
+        answer_unavailable(r);
+        return DONE;
     }
     rq = apr_pcalloc(r->pool, sizeof(*rq));
-    rq->dbd = dbd;
     ap_set_module_config(r->request_config, &people_module, rq);
     db = db_of(dbd);
-    switch (people_store_auth(r->pool, &db, hash,
-                              apr_time_sec(r->request_time), &rq->caller,
-                              &err)) {
-    case PEOPLE_OK:
-        break;
-    case PEOPLE_NOT_FOUND:
+    do {
+        rc = people_store_auth(r->pool, &db, hash,
+                               apr_time_sec(r->request_time), &rq->caller,
+                               &err);
+    } while (rc == PEOPLE_DB_ERROR
+             && log_db_error(r, "checking a token", err)
+             && !tried++ && recovered(r, dbd));
+    if (rc == PEOPLE_NOT_FOUND) {
         return refuse(r, HTTP_UNAUTHORIZED, "the API token is not valid");
-    default:
-        answer_db_error(r, "checking a token", err);
+    }
+    if (rc != PEOPLE_OK) {
+        answer_unavailable(r);
         return DONE;
     }
     if (rq->caller.status == 2) {
@@ -515,7 +582,7 @@ static int handle_get(request_rec *r, people_dir_cfg *c, people_db_t *db,
     case PEOPLE_NOT_FOUND:
         return answer_error(r, HTTP_NOT_FOUND, "user not found");
     default:
-        return answer_db_error(r, "reading a profile", err);
+        return log_db_error(r, "reading a profile", err);
     }
     full = may_see_all(who, u->id);
     inm = apr_table_get(r->headers_in, "If-None-Match");
@@ -536,7 +603,7 @@ static int handle_write(request_rec *r, people_dir_cfg *c, people_db_t *db,
     people_rc_e rc;
     int max = c->max_contacts != UNSET ? c->max_contacts
                                        : DEFAULT_MAX_CONTACTS;
-    int locked = 0;
+    int locked = 0, wait_ms = LOCK_WAIT_MS;
 
     if (!may_see_all(who, id)) {
         return answer_error(r, HTTP_FORBIDDEN,
@@ -544,7 +611,13 @@ static int handle_write(request_rec *r, people_dir_cfg *c, people_db_t *db,
                             "change these contacts");
     }
     if (write_mutex && !strcmp(apr_dbd_name(db->driver), "sqlite3")) {
+        apr_time_t t0 = apr_time_now();
         apr_status_t rv = apr_global_mutex_lock(write_mutex);
+        /* the time spent in the queue counts against the wait for the
+         * database lock: when another program holds it, every queued
+         * writer answers 503 about LOCK_WAIT_MS after it arrived, instead
+         * of each waiting in turn */
+        wait_ms -= (int)apr_time_as_msec(apr_time_now() - t0);
         if (rv != APR_SUCCESS) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, PEOPLELOGNO(04)
                           "could not take the write mutex");
@@ -555,7 +628,7 @@ static int handle_write(request_rec *r, people_dir_cfg *c, people_db_t *db,
     }
     rc = people_store_write_contacts(r->pool, db, id, op, body, max,
                                      apr_table_get(r->headers_in, "If-Match"),
-                                     &u, &err);
+                                     wait_ms, &u, &err);
     if (locked) {
         apr_global_mutex_unlock(write_mutex);
     }
@@ -573,7 +646,7 @@ static int handle_write(request_rec *r, people_dir_cfg *c, people_db_t *db,
     case PEOPLE_TOO_MANY:
         return answer_error(r, HTTP_BAD_REQUEST, err);
     default:
-        return answer_db_error(r, "writing contacts", err);
+        return log_db_error(r, "writing contacts", err);
     }
 }
 
@@ -612,16 +685,49 @@ static int read_contacts(request_rec *r, people_dir_cfg *c,
     return OK;
 }
 
+/* The database part of a request: find the user, then read or write.
+ * Returns DB_FAILED, unanswered, when the database failed. */
+static int serve(request_rec *r, people_dir_cfg *c, people_req_t *rq,
+                 ap_dbd_t *dbd, const people_route_t *route, people_op_e op,
+                 apr_array_header_t *body)
+{
+    people_db_t db = db_of(dbd);
+    const char *id, *err = NULL;
+
+    switch (route->kind) {
+    case PEOPLE_USER_SELF:
+        id = rq->caller.id;
+        break;
+    case PEOPLE_USER_ID:
+        id = route->user;
+        break;
+    default:
+        switch (people_store_resolve(r->pool, &db, route->kind, route->user,
+                                     &id, &err)) {
+        case PEOPLE_OK:
+            break;
+        case PEOPLE_NOT_FOUND:
+            return answer_error(r, HTTP_NOT_FOUND, "user not found");
+        default:
+            return log_db_error(r, "finding a user", err);
+        }
+    }
+    if (route->resource == PEOPLE_RES_PROFILE) {
+        return handle_get(r, c, &db, &rq->caller, id);
+    }
+    return handle_write(r, c, &db, &rq->caller, id, op, body);
+}
+
 static int people_handler(request_rec *r)
 {
     people_dir_cfg *c = dir_cfg(r);
     people_req_t *rq;
     people_route_t route;
     apr_array_header_t *body = NULL;
-    const char *path, *id, *err = NULL;
+    const char *path;
     people_op_e op = PEOPLE_OP_MERGE;
-    people_db_t db;
     ap_dbd_t *dbd;
+    int tried;
 
     if (c->api != 1) {
         return DECLINED;
@@ -681,32 +787,17 @@ static int people_handler(request_rec *r)
     }
 
     if (!(dbd = acquire(r))) {
-        return answer_error(r, HTTP_SERVICE_UNAVAILABLE,
-                            "the database is unavailable; try again shortly");
+        return answer_unavailable(r);
     }
-    db = db_of(dbd);
-    switch (route.kind) {
-    case PEOPLE_USER_SELF:
-        id = rq->caller.id;
-        break;
-    case PEOPLE_USER_ID:
-        id = route.user;
-        break;
-    default:
-        switch (people_store_resolve(r->pool, &db, route.kind, route.user,
-                                     &id, &err)) {
-        case PEOPLE_OK:
-            break;
-        case PEOPLE_NOT_FOUND:
-            return answer_error(r, HTTP_NOT_FOUND, "user not found");
-        default:
-            return answer_db_error(r, "finding a user", err);
+    for (tried = 0; ; tried++) {
+        int rv = serve(r, c, rq, dbd, &route, op, body);
+        if (rv != DB_FAILED) {
+            return rv;
+        }
+        if (tried || !recovered(r, dbd)) {
+            return answer_unavailable(r);
         }
     }
-    if (route.resource == PEOPLE_RES_PROFILE) {
-        return handle_get(r, c, &db, &rq->caller, id);
-    }
-    return handle_write(r, c, &db, &rq->caller, id, op, body);
 }
 
 /* ---------------------------------------------------------------------
@@ -721,9 +812,45 @@ static int people_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                              0) == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }
 
+/* mod_dbd keeps its configuration to itself: read each server's DBDriver
+ * and DBDParams lines from the configuration tree, for messages. */
+static void note_dbd_lines(apr_pool_t *p, const ap_directive_t *d,
+                           server_rec *s, server_rec *main_s)
+{
+    for (; d; d = d->next) {
+        people_srv_cfg *sc = ap_get_module_config(s->module_config,
+                                                  &people_module);
+        const char *args = d->args;
+
+        if (!strcasecmp(d->directive, "<VirtualHost")) {
+            server_rec *v;
+            for (v = main_s->next; v; v = v->next) {
+                if (v->defn_name && d->filename
+                    && !strcmp(v->defn_name, d->filename)
+                    && v->defn_line_number == (unsigned)d->line_num) {
+                    note_dbd_lines(p, d->first_child, v, main_s);
+                    break;
+                }
+            }
+        }
+        else if (!strcasecmp(d->directive, "DBDriver")) {
+            sc->dbd_driver = ap_getword_conf(p, &args);
+        }
+        else if (!strcasecmp(d->directive, "DBDParams")) {
+            sc->dbd_params = ap_getword_conf(p, &args);
+        }
+        else if (d->first_child) {
+            note_dbd_lines(p, d->first_child, s, main_s);
+        }
+    }
+}
+
 static int people_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                               apr_pool_t *ptemp, server_rec *s)
 {
+    people_srv_cfg *main_sc = ap_get_module_config(s->module_config,
+                                                   &people_module);
+    server_rec *v;
     apr_status_t rv;
     (void)plog; (void)ptemp;
 
@@ -731,6 +858,15 @@ static int people_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     /* the first pass only checks the configuration */
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
+    }
+    note_dbd_lines(pconf, ap_conftree, s, s);
+    for (v = s->next; v; v = v->next) {
+        people_srv_cfg *sc = ap_get_module_config(v->module_config,
+                                                  &people_module);
+        if (!sc->dbd_driver && !sc->dbd_params) {
+            sc->dbd_driver = main_sc->dbd_driver;
+            sc->dbd_params = main_sc->dbd_params;
+        }
     }
     /* a new child's connections may meet a lock while mod_dbd prepares
      * their statements (an old child's connection checkpointing as it

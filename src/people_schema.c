@@ -197,7 +197,7 @@ people_rc_e people_schema_init(apr_pool_t *p, people_db_t *db,
         while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
         }
     }
-    if ((rc = people_db_begin(p, db, &t, err)) != PEOPLE_OK) {
+    if ((rc = people_db_begin(p, db, 5000, &t, err)) != PEOPLE_OK) {
         return rc;
     }
     for (i = 0; schema[i]; i++) {

@@ -1,6 +1,7 @@
 /* SQLite specifics, reached through apr_dbd's native handle. */
 #include <string.h>
 #include <sqlite3.h>
+#include <apr_strings.h>
 
 #include "people_sqlite.h"
 
@@ -26,4 +27,19 @@ void people_sqlite_busy_timeout(people_db_t *db, int ms)
         sqlite3_busy_timeout(apr_dbd_native_handle(db->driver, db->handle),
                              ms);
     }
+}
+
+int people_sqlite_begin(apr_pool_t *p, people_db_t *db, int wait_ms,
+                        const char **err)
+{
+    sqlite3 *conn = apr_dbd_native_handle(db->driver, db->handle);
+    int rc;
+
+    sqlite3_busy_timeout(conn, wait_ms > 0 ? wait_ms : 0);
+    rc = sqlite3_exec(conn, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        *err = apr_pstrdup(p, sqlite3_errmsg(conn));
+    }
+    sqlite3_busy_timeout(conn, 0);
+    return rc == SQLITE_OK;
 }

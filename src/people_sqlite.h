@@ -16,4 +16,11 @@ void people_sqlite_wait_on_open(int ms);
  * nothing on other drivers. */
 void people_sqlite_busy_timeout(people_db_t *db, int ms);
 
+/* BEGIN IMMEDIATE, waiting at most wait_ms for the write lock. Runs on
+ * the native handle, so the wait does not hold the apr_dbd driver's
+ * process-wide mutex (other threads' reads go on). Returns 1 on success,
+ * else 0 with SQLite's message in *err. */
+int people_sqlite_begin(apr_pool_t *p, people_db_t *db, int wait_ms,
+                        const char **err);
+
 #endif

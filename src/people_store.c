@@ -6,6 +6,7 @@
 #include <apr_strings.h>
 
 #include "people_store.h"
+#include "people_sqlite.h"
 
 /* Columns of a profile, in the order read_profile() takes them. */
 #define PROFILE_COLUMNS \
@@ -349,7 +350,7 @@ static apr_status_t txn_rollback(void *data)
     return APR_SUCCESS;
 }
 
-people_rc_e people_db_begin(apr_pool_t *p, people_db_t *db,
+people_rc_e people_db_begin(apr_pool_t *p, people_db_t *db, int wait_ms,
                             people_txn_t **out, const char **err)
 {
     people_txn_t *t = apr_pcalloc(p, sizeof(*t));
@@ -357,9 +358,14 @@ people_rc_e people_db_begin(apr_pool_t *p, people_db_t *db,
 
     t->db = db;
     t->pool = p;
-    rv = txn_exec(t, strcmp(apr_dbd_name(db->driver), "sqlite3") == 0
-                     ? "BEGIN IMMEDIATE" : "BEGIN");
-    if (rv != 0) {
+    if (strcmp(apr_dbd_name(db->driver), "sqlite3") == 0) {
+        /* waits for the write lock at most wait_ms, outside the driver */
+        if (!people_sqlite_begin(p, db, wait_ms, err)) {
+            *err = apr_pstrcat(p, "begin: ", *err, NULL);
+            return PEOPLE_DB_ERROR;
+        }
+    }
+    else if ((rv = txn_exec(t, "BEGIN")) != 0) {
         *err = apr_pstrcat(p, "begin: ", people_store_error(db, rv), NULL);
         return PEOPLE_DB_ERROR;
     }
@@ -442,13 +448,13 @@ people_rc_e people_store_write_contacts(apr_pool_t *p, people_db_t *db,
                                         const char *id, people_op_e op,
                                         const apr_array_header_t *body,
                                         int max, const char *if_match,
-                                        people_profile_t **out,
+                                        int wait_ms, people_profile_t **out,
                                         const char **err)
 {
     people_txn_t *t;
     people_rc_e rc;
 
-    if ((rc = people_db_begin(p, db, &t, err)) != PEOPLE_OK) {
+    if ((rc = people_db_begin(p, db, wait_ms, &t, err)) != PEOPLE_OK) {
         return rc;
     }
     rc = write_contacts(p, db, id, op, body, max, if_match, out, err);

@@ -90,10 +90,11 @@ people_rc_e people_db_execv(apr_pool_t *p, people_db_t *db, const char *label,
  * apr_dbd_get_entry gives "" for NULL). */
 const char *people_db_col(people_db_t *db, apr_dbd_row_t *row, int n);
 
-/* Transactions. BEGIN IMMEDIATE on sqlite3 takes the write lock up front.
- * A pool cleanup rolls back a transaction left open. */
+/* Transactions. BEGIN IMMEDIATE on sqlite3 takes the write lock up front,
+ * waiting for it at most wait_ms. A pool cleanup rolls back a transaction
+ * left open. */
 typedef struct people_txn_t people_txn_t;
-people_rc_e people_db_begin(apr_pool_t *p, people_db_t *db,
+people_rc_e people_db_begin(apr_pool_t *p, people_db_t *db, int wait_ms,
                             people_txn_t **t, const char **err);
 people_rc_e people_db_end(people_txn_t *t, int commit, const char **err);
 
@@ -118,13 +119,13 @@ people_rc_e people_store_profile(apr_pool_t *p, people_db_t *db,
 /* One contacts write, in one transaction: locks the user, checks if_match
  * (an If-Match header value or NULL) against the full view's tag, applies
  * op with the body, refuses more than max contacts, stores, and reads the
- * profile back inside the transaction. Nothing is changed unless PEOPLE_OK
- * is returned. */
+ * profile back inside the transaction. Waits at most wait_ms for SQLite's
+ * write lock. Nothing is changed unless PEOPLE_OK is returned. */
 people_rc_e people_store_write_contacts(apr_pool_t *p, people_db_t *db,
                                         const char *id, people_op_e op,
                                         const apr_array_header_t *body,
                                         int max, const char *if_match,
-                                        people_profile_t **out,
+                                        int wait_ms, people_profile_t **out,
                                         const char **err);
 
 #endif

@@ -39,6 +39,9 @@ static const char usage[] =
     "  token revoke TOKEN\n"
     "USER is an id or a user name. DRIVER is sqlite3 (default) or pgsql.\n";
 
+/* how long a command waits for a lock Apache holds for a moment */
+#define ADMIN_WAIT_MS 5000
+
 typedef struct {
     apr_pool_t *pool;
     people_db_t db;
@@ -226,7 +229,7 @@ static int cmd_user_add(admin_t *a, int argc, const char *const *argv)
     if (!id) {
         return fail("--id must be a UUID");
     }
-    if (people_db_begin(a->pool, &a->db, &t, &err) != PEOPLE_OK
+    if (people_db_begin(a->pool, &a->db, ADMIN_WAIT_MS, &t, &err) != PEOPLE_OK
         || people_db_exec(a->pool, &a->db, "people_admin_user_add", NULL,
                           &err, id, name, people_name_key(a->pool, name),
                           opt(&o, "--first-name"), opt(&o, "--last-name"),
@@ -363,7 +366,7 @@ static int cmd_user_set(admin_t *a, int argc, const char *const *argv)
     if (find_user(a, argv[0], &id)) {
         return 1;
     }
-    if (people_db_begin(a->pool, &a->db, &t, &err) != PEOPLE_OK) {
+    if (people_db_begin(a->pool, &a->db, ADMIN_WAIT_MS, &t, &err) != PEOPLE_OK) {
         return fail("%s", err);
     }
 #define SET(col, val) \
@@ -588,7 +591,7 @@ int main(int argc, const char *const *argv)
     }
     a.db.driver = driver;
     /* wait for a lock Apache holds for a moment rather than fail */
-    people_sqlite_busy_timeout(&a.db, 5000);
+    people_sqlite_busy_timeout(&a.db, ADMIN_WAIT_MS);
     /* the command's pool goes first, so that a transaction a failed
      * command left open is rolled back before the connection closes */
     apr_pool_create(&a.pool, root);

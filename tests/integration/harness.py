@@ -238,17 +238,26 @@ class PostgreSQL:
         run([PG_BIN / "initdb", "-D", self.data, "-U", "postgres", "-A", "trust",
              "-E", "UTF8", "--no-locale", "--no-sync"], user=user, timeout=120)
         self.port = free_port()
+        _running.add(self)
+        self.resume()
+        return self
+
+    def resume(self):
+        """Starts the server (again, after halt()) on the same port and data."""
         opts = (f"-k {self.dir} -c listen_addresses=127.0.0.1 -p {self.port} -c fsync=off "
                 f"-c synchronous_commit=off -c full_page_writes=off")
-        _running.add(self)
         self.running = True
         run([PG_BIN / "pg_ctl", "-D", self.data, "-l", self.dir / "postgres.log", "-w",
-             "-t", "60", "-o", opts, "start"], user=user, timeout=90)
+             "-t", "60", "-o", opts, "start"], user=PG_USER if IS_ROOT else None, timeout=90)
         ok = wait_until(lambda: run([PG_BIN / "pg_isready", "-h", "127.0.0.1", "-p", self.port,
                                      "-U", "postgres"], check=False).returncode == 0, 30, 0.1)
         if not ok:
             raise RuntimeError("PostgreSQL did not become ready:\n" + self.log_text())
-        return self
+
+    def halt(self):
+        """Stops the server, dropping every connection, and keeps its data for resume()."""
+        run([PG_BIN / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "-t", "60", "stop"],
+            user=PG_USER if IS_ROOT else None, timeout=90)
 
     def log_text(self):
         p = self.dir / "postgres.log"
