@@ -555,9 +555,9 @@ static const char *profile_url(request_rec *r, people_dir_cfg *c,
 static int answer_profile(request_rec *r, people_dir_cfg *c, int status,
                           const people_profile_t *u, int full)
 {
-    json_t *j = people_profile_json(r->pool, u, full, profile_url(r, c, u));
     size_t len;
-    const char *body = people_envelope_ok(r->pool, status, j, &len);
+    const char *body = people_profile_envelope(r->pool, status, u, full,
+                                               profile_url(r, c, u), &len);
 
     apr_table_setn(r->headers_out, "ETag", people_etag(r->pool, u, full));
     send_json(r, status, body, len);

@@ -42,56 +42,80 @@ const char *people_type_canon(apr_pool_t *p, const char *type)
     return apr_pstrdup(p, type);
 }
 
+/* Decodes the UTF-8 sequence at s[*i], advancing *i; 0 when it is not
+ * valid (overlong forms, surrogates and code points past U+10FFFF
+ * included). */
+static int utf8_next(const unsigned char *s, size_t len, size_t *i,
+                     unsigned long *cp)
+{
+    unsigned char c = s[*i];
+    size_t n, k;
+
+    if (c < 0x80) {
+        *cp = c;
+        (*i)++;
+        return 1;
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 1; *cp = c & 0x1f;
+    }
+    else if (c >= 0xe0 && c <= 0xef) {
+        n = 2; *cp = c & 0x0f;
+    }
+    else if (c >= 0xf0 && c <= 0xf4) {
+        n = 3; *cp = c & 0x07;
+    }
+    else {
+        return 0;
+    }
+    if (*i + n >= len) {
+        return 0;                       /* truncated */
+    }
+    for (k = 1; k <= n; k++) {
+        if ((s[*i + k] & 0xc0) != 0x80) {
+            return 0;
+        }
+        *cp = (*cp << 6) | (s[*i + k] & 0x3f);
+    }
+    if ((n == 2 && *cp < 0x800) || (n == 3 && *cp < 0x10000)
+        || (*cp >= 0xd800 && *cp <= 0xdfff) || *cp > 0x10ffff) {
+        return 0;
+    }
+    *i += n + 1;
+    return 1;
+}
+
+int people_utf8_valid(const char *s, size_t len)
+{
+    size_t i = 0;
+    unsigned long cp;
+    while (i < len) {
+        if ((unsigned char)s[i] < 0x80) {
+            i++;                        /* the common case, kept short */
+        }
+        else if (!utf8_next((const unsigned char *)s, len, &i, &cp)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 const char *people_value_problem(const char *value, size_t len)
 {
-    const unsigned char *s = (const unsigned char *)value;
     size_t i = 0;
+    unsigned long cp;
 
     if (len > PEOPLE_VALUE_MAX) {
         return "longer than 1024 bytes";
     }
     while (i < len) {
-        unsigned char c = s[i];
-        size_t n;
-        unsigned long cp;
-
-        if (c < 0x80) {
-            if (c < 0x20 || c == 0x7f) {
-                return "contains a control character";
-            }
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 1; cp = c & 0x1f;
-        }
-        else if (c >= 0xe0 && c <= 0xef) {
-            n = 2; cp = c & 0x0f;
-        }
-        else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3; cp = c & 0x07;
-        }
-        else {
+        if (!utf8_next((const unsigned char *)value, len, &i, &cp)) {
             return "is not valid UTF-8";
         }
-        if (i + n >= len) {
-            return "is not valid UTF-8";  /* truncated sequence */
-        }
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) {
-                return "is not valid UTF-8";
-            }
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        /* overlong forms, surrogates and code points past U+10FFFF */
-        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)
-            || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
-            return "is not valid UTF-8";
-        }
-        if (cp >= 0x80 && cp <= 0x9f) {
+        /* C0 controls, DEL and C1 controls */
+        if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
             return "contains a control character";
         }
-        i += n + 1;
     }
     return NULL;
 }

@@ -36,6 +36,10 @@ int people_type_eq(const char *a, const char *b);
  * static description of what is wrong. */
 const char *people_value_problem(const char *value, size_t len);
 
+/* Is this valid UTF-8 (no overlong forms, surrogates, or code points past
+ * U+10FFFF)? */
+int people_utf8_valid(const char *s, size_t len);
+
 /* Decodes a request body into an array of people_contact_t, in body
  * order, empty values kept (the rules decide what they mean).
  * Returns NULL on success, else a message for a 400 answer naming what is

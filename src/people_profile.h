@@ -42,10 +42,16 @@ typedef struct {
     apr_array_header_t *contacts;   /* of people_contact_t, stored order */
 } people_profile_t;
 
-/* Builds the profile object. With full == 0 (a caller who is not that
- * user, an admin or the owner) email is null and contacts is [].
- * profile_url is the absolute URL of the person's page. The object is
- * released with the pool. */
+/* Serialises {"count":1,"status":0,"statusCode":CODE,"response":PROFILE}
+ * into pool memory. With full == 0 (a caller who is not that user, an
+ * admin or the owner) email is null and contacts is []. profile_url is the
+ * absolute URL of the person's page. */
+char *people_profile_envelope(apr_pool_t *p, int code,
+                              const people_profile_t *prof, int full,
+                              const char *profile_url, size_t *len);
+
+/* The profile alone as a jansson object (the same text, parsed), for
+ * people-admin and tests; released with the pool. */
 json_t *people_profile_json(apr_pool_t *p, const people_profile_t *prof,
                             int full, const char *profile_url);
 
@@ -63,11 +69,6 @@ const char *people_etag(apr_pool_t *p, const people_profile_t *prof,
  * "*" and lists. With strong set, a weak tag (W/"...") never matches (for
  * If-Match); otherwise weak comparison is used (for If-None-Match). */
 int people_etag_listed(const char *header, const char *etag, int strong);
-
-/* Serialises {"count":1,"status":0,"statusCode":CODE,"response":RESPONSE}
- * into pool memory. */
-char *people_envelope_ok(apr_pool_t *p, int code, json_t *response,
-                         size_t *len);
 
 /* Serialises {"status":1,"statusCode":CODE,"error":{"message":MSG}}. */
 char *people_envelope_error(apr_pool_t *p, int code, const char *message,
