@@ -119,3 +119,42 @@ clean:
 
 # make bench, make bench-callgrind (the benchmark), make fuzz (libFuzzer)
 include bench/bench.mk
+
+# --- Sanitizers and valgrind (make test-asan, make test-valgrind) ---------
+#
+# test-asan: the module and people-admin built with ASan and UBSan, the
+# whole integration suite against them, httpd started with the ASan runtime
+# preloaded; any report fails the run. Leak detection is off for httpd,
+# which leaves its pools to the operating system at exit.
+SAN_FLAGS   = -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
+SAN_REPORTS = /tmp/mod_people-sanitizer-reports
+VG_REPORTS  = /tmp/mod_people-valgrind-reports
+VG_TESTS    = test_put_merge.py test_post_delete.py test_profile.py \
+              test_auth.py test_etag.py test_permissions.py test_options.py
+
+.PHONY: test-asan test-valgrind
+
+test-asan: deps
+	$(MAKE) build BUILD=$(BUILD)/asan EXTRA_CFLAGS="$(SAN_FLAGS)" \
+	    LDFLAGS="$(SAN_FLAGS)"
+	rm -rf $(SAN_REPORTS) && mkdir -p $(SAN_REPORTS) && chmod 1777 $(SAN_REPORTS)
+	cd tests/integration && PYTHONDONTWRITEBYTECODE=1 \
+	    PEOPLE_BUILD_DIR=$(CURDIR)/$(BUILD)/asan \
+	    PEOPLE_APACHE_PRELOAD="$$($(CC) -print-file-name=libasan.so)" \
+	    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:log_path=$(SAN_REPORTS)/asan \
+	    UBSAN_OPTIONS=print_stacktrace=1:log_path=$(SAN_REPORTS)/ubsan \
+	    $(PYTHON) -m pytest -q
+	@if ls $(SAN_REPORTS)/* >/dev/null 2>&1; then \
+	    echo "sanitizer reports:"; cat $(SAN_REPORTS)/*; exit 1; \
+	else echo "sanitizers: no reports"; fi
+
+# test-valgrind: a subset of the suite with httpd as one process (-X,
+# prefork, SQLite) under valgrind's memcheck; any error fails the run.
+test-valgrind: deps build
+	rm -rf $(VG_REPORTS) && mkdir -p $(VG_REPORTS)
+	cd tests/integration && PYTHONDONTWRITEBYTECODE=1 \
+	    PEOPLE_VALGRIND_DIR=$(VG_REPORTS) PEOPLE_TEST_MPMS=prefork \
+	    PEOPLE_TEST_DBS=sqlite $(PYTHON) -m pytest -q $(VG_TESTS)
+	@grep -h "ERROR SUMMARY" $(VG_REPORTS)/*.log
+	@! grep -L "ERROR SUMMARY: 0 errors" $(VG_REPORTS)/*.log | grep .

@@ -31,6 +31,7 @@
 #include "apr_strings.h"
 #include "apr_lib.h"
 #include "apr_global_mutex.h"
+#include "apr_shm.h"
 #include "apr_dbd.h"
 #include "mod_dbd.h"
 
@@ -66,8 +67,18 @@ typedef struct {
     const char *profile_url;    /* PeopleProfileURL */
 } people_dir_cfg;
 
+/* PeopleDurability: when a SQLite write is on disk before it is answered */
+enum {
+    DURABLE_GROUP = 0,          /* synced before the answer, several commits
+                                 * sharing one sync (the default) */
+    DURABLE_FULL,               /* SQLite syncs at every commit */
+    DURABLE_NORMAL              /* not synced before the answer: a power
+                                 * loss may lose acknowledged writes */
+};
+
 typedef struct {
     int prepared;               /* statements handed to mod_dbd */
+    int durability;             /* PeopleDurability */
     const char *dbd_driver;     /* this server's DBDriver and DBDParams, */
     const char *dbd_params;     /* read for messages that name the database */
 } people_srv_cfg;
@@ -87,6 +98,22 @@ static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire_fn;
  * BEGIN keeps writers in line with no busy errors. */
 static const char *const write_mutex_type = "people-write";
 static apr_global_mutex_t *write_mutex;
+
+/* Group commit (PeopleDurability group). Commits run with
+ * synchronous=NORMAL: they write the WAL but do not sync it. A writer is
+ * answered only once a sync of the WAL that began after its commit has
+ * finished. Commits are numbered under the write mutex; whoever finds its
+ * number not yet synced takes the sync mutex, notes the newest commit
+ * number, syncs once, and so makes every commit up to that number durable:
+ * the writers that queued behind it find theirs covered and need no sync
+ * of their own. */
+static apr_global_mutex_t *sync_mutex;
+typedef struct {
+    apr_uint64_t committed;     /* last commit number (under write_mutex) */
+    apr_uint64_t synced;        /* commits up to this are durable
+                                 * (under sync_mutex) */
+} people_shared_t;
+static people_shared_t *shared;
 
 /* ---------------------------------------------------------------------
  * Configuration
@@ -123,8 +150,26 @@ static void *merge_dir_cfg(apr_pool_t *p, void *basev, void *addv)
 
 static void *create_srv_cfg(apr_pool_t *p, server_rec *s)
 {
+    people_srv_cfg *c = apr_pcalloc(p, sizeof(*c));
     (void)s;
-    return apr_pcalloc(p, sizeof(people_srv_cfg));
+    c->durability = UNSET;
+    return c;
+}
+
+static void *merge_srv_cfg(apr_pool_t *p, void *basev, void *addv)
+{
+    people_srv_cfg *base = basev, *add = addv;
+    people_srv_cfg *c = apr_pmemdup(p, add, sizeof(*c));
+    c->durability = add->durability != UNSET ? add->durability
+                                             : base->durability;
+    return c;
+}
+
+static int durability_of(server_rec *s)
+{
+    people_srv_cfg *sc = ap_get_module_config(s->module_config,
+                                              &people_module);
+    return sc->durability != UNSET ? sc->durability : DURABLE_GROUP;
 }
 
 static const char *set_api(cmd_parms *cmd, void *dconf, int on)
@@ -225,6 +270,28 @@ static const char *set_profile_url(cmd_parms *cmd, void *dconf, const char *v)
     return NULL;
 }
 
+static const char *set_durability(cmd_parms *cmd, void *dconf,
+                                  const char *v)
+{
+    people_srv_cfg *sc = ap_get_module_config(cmd->server->module_config,
+                                              &people_module);
+    (void)dconf;
+    if (!strcasecmp(v, "group")) {
+        sc->durability = DURABLE_GROUP;
+    }
+    else if (!strcasecmp(v, "full")) {
+        sc->durability = DURABLE_FULL;
+    }
+    else if (!strcasecmp(v, "normal")) {
+        sc->durability = DURABLE_NORMAL;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "PeopleDurability must be group, full "
+                            "or normal, not '%s'", v);
+    }
+    return NULL;
+}
+
 static const command_rec people_cmds[] = {
     AP_INIT_FLAG("PeopleAPI", set_api, NULL, ACCESS_CONF,
                  "On to serve the People API at this location"),
@@ -236,6 +303,9 @@ static const command_rec people_cmds[] = {
                   "largest request body accepted, in bytes (default 65536)"),
     AP_INIT_TAKE1("PeopleProfileURL", set_profile_url, NULL, ACCESS_CONF,
                   "template of profileUrl; {id} and {userName} are replaced"),
+    AP_INIT_TAKE1("PeopleDurability", set_durability, NULL, RSRC_CONF,
+                  "group (default), full or normal: when a SQLite write is "
+                  "synced to disk"),
     {NULL}
 };
 
@@ -594,6 +664,31 @@ static int handle_get(request_rec *r, people_dir_cfg *c, people_db_t *db,
     return answer_profile(r, c, HTTP_OK, u, full);
 }
 
+/* Waits until commit number seq is durable, syncing the WAL if no one
+ * else has yet (see people_shared_t). */
+static int group_sync(request_rec *r, people_db_t *db, apr_uint64_t seq,
+                      const char **err)
+{
+    apr_uint64_t upto;
+    int ok = 1;
+
+    if (apr_global_mutex_lock(sync_mutex) != APR_SUCCESS) {
+        *err = "could not take the sync mutex";
+        return 0;
+    }
+    if (shared->synced < seq) {
+        /* every commit numbered so far has written its WAL frames (it is
+         * numbered after its COMMIT returned): one sync covers them all */
+        upto = __atomic_load_n(&shared->committed, __ATOMIC_ACQUIRE);
+        ok = people_sqlite_sync_wal(r->pool, db, err);
+        if (ok) {
+            shared->synced = upto;
+        }
+    }
+    apr_global_mutex_unlock(sync_mutex);
+    return ok;
+}
+
 static int handle_write(request_rec *r, people_dir_cfg *c, people_db_t *db,
                         const people_caller_t *who, const char *id,
                         people_op_e op, apr_array_header_t *body)
@@ -630,7 +725,16 @@ static int handle_write(request_rec *r, people_dir_cfg *c, people_db_t *db,
                                      apr_table_get(r->headers_in, "If-Match"),
                                      wait_ms, &u, &err);
     if (locked) {
+        apr_uint64_t seq = 0;
+        if (rc == PEOPLE_OK && shared
+            && durability_of(r->server) == DURABLE_GROUP) {
+            seq = __atomic_add_fetch(&shared->committed, 1,
+                                     __ATOMIC_RELEASE);
+        }
         apr_global_mutex_unlock(write_mutex);
+        if (seq && !group_sync(r, db, seq, &err)) {
+            return log_db_error(r, "making a write durable", err);
+        }
     }
     switch (rc) {
     case PEOPLE_OK:
@@ -851,6 +955,7 @@ static int people_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     people_srv_cfg *main_sc = ap_get_module_config(s->module_config,
                                                    &people_module);
     server_rec *v;
+    apr_shm_t *shm;
     apr_status_t rv;
     (void)plog; (void)ptemp;
 
@@ -872,14 +977,52 @@ static int people_post_config(apr_pool_t *pconf, apr_pool_t *plog,
      * their statements (an old child's connection checkpointing as it
      * closes during a graceful restart): let them wait for it */
     people_sqlite_wait_on_open(OPEN_WAIT_MS);
-    rv = ap_global_mutex_create(&write_mutex, NULL, write_mutex_type, NULL,
-                                s, pconf, 0);
-    if (rv != APR_SUCCESS) {
+    if ((rv = ap_global_mutex_create(&write_mutex, NULL, write_mutex_type,
+                                     NULL, s, pconf, 0)) != APR_SUCCESS
+        /* a process-shared pthread mutex, whatever "Mutex default" says:
+         * with two fcntl() locks, one thread of a process holding one while
+         * another thread waits for the other makes the kernel report a
+         * deadlock (EDEADLK) that is not one */
+        || (rv = apr_global_mutex_create(&sync_mutex, NULL,
+                                         APR_LOCK_PROC_PTHREAD, pconf))
+           != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PEOPLELOGNO(05)
-                     "could not create the write mutex");
+                     "could not create the write mutexes");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    /* anonymous shared memory, inherited by every child; a restart makes
+     * a new one (the commit numbers only need to agree within one
+     * generation of children: each child syncs its own commits' WAL) */
+    if ((rv = apr_shm_create(&shm, sizeof(people_shared_t), NULL, pconf))
+        != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PEOPLELOGNO(08)
+                     "could not create shared memory for group commit");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    shared = apr_shm_baseaddr_get(shm);
+    memset(shared, 0, sizeof(*shared));
     return OK;
+}
+
+/* The API's resources are not files: no translation to a file name under
+ * DocumentRoot (which answers an overlong path with httpd's own 403 page)
+ * and no directory and file walk (stat calls on every request) for the
+ * locations that serve it, as mod_proxy does for its URLs. */
+static int people_translate_name(request_rec *r)
+{
+    if (dir_cfg(r)->api != 1) {
+        return DECLINED;
+    }
+    r->filename = apr_pstrcat(r->pool, "people:", r->uri, NULL);
+    return OK;
+}
+
+/* map_to_storage runs with the server's defaults as the per-directory
+ * configuration: the "people:" file name set above says it is ours. */
+static int people_map_to_storage(request_rec *r)
+{
+    return r->filename && strncmp(r->filename, "people:", 7) == 0
+           ? OK : DECLINED;
 }
 
 /* A new connection has its statements prepared now: from here on the
@@ -889,19 +1032,28 @@ static apr_status_t people_post_connect(apr_pool_t *p, dbd_cfg_t *cfg,
                                         ap_dbd_t *dbd)
 {
     people_db_t db = db_of(dbd);
-    (void)p; (void)cfg;
+    (void)p;
     people_sqlite_busy_timeout(&db, 0);
+    /* group commit syncs the WAL itself, once for many commits */
+    people_sqlite_synchronous(&db, durability_of(cfg->server) == DURABLE_FULL);
     return APR_SUCCESS;
 }
 
 static void people_child_init(apr_pool_t *p, server_rec *s)
 {
-    if (write_mutex) {
-        apr_status_t rv = apr_global_mutex_child_init(
-            &write_mutex, apr_global_mutex_lockfile(write_mutex), p);
+    apr_global_mutex_t **mutexes[] = {&write_mutex, &sync_mutex};
+    size_t i;
+    for (i = 0; i < sizeof(mutexes) / sizeof(mutexes[0]); i++) {
+        apr_status_t rv;
+        if (!*mutexes[i]) {
+            continue;
+        }
+        rv = apr_global_mutex_child_init(mutexes[i],
+                                         apr_global_mutex_lockfile(
+                                             *mutexes[i]), p);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, PEOPLELOGNO(06)
-                         "could not attach to the write mutex");
+                         "could not attach to the write mutexes");
         }
     }
 }
@@ -912,6 +1064,10 @@ static void people_register_hooks(apr_pool_t *p)
     ap_hook_pre_config(people_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(people_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(people_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(people_translate_name, NULL, NULL,
+                           APR_HOOK_MIDDLE);
+    ap_hook_map_to_storage(people_map_to_storage, NULL, NULL,
+                           APR_HOOK_FIRST);
     ap_hook_check_access(people_check_access, NULL, NULL, APR_HOOK_MIDDLE,
                          AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_handler(people_handler, NULL, NULL, APR_HOOK_MIDDLE);
@@ -924,7 +1080,7 @@ AP_DECLARE_MODULE(people) = {
     create_dir_cfg,
     merge_dir_cfg,
     create_srv_cfg,
-    NULL,
+    merge_srv_cfg,
     people_cmds,
     people_register_hooks,
     AP_MODULE_FLAG_NONE

@@ -43,3 +43,35 @@ int people_sqlite_begin(apr_pool_t *p, people_db_t *db, int wait_ms,
     sqlite3_busy_timeout(conn, 0);
     return rc == SQLITE_OK;
 }
+
+void people_sqlite_synchronous(people_db_t *db, int full)
+{
+    if (strcmp(apr_dbd_name(db->driver), "sqlite3") == 0) {
+        sqlite3_exec(apr_dbd_native_handle(db->driver, db->handle),
+                     full ? "PRAGMA synchronous=FULL"
+                          : "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    }
+}
+
+int people_sqlite_sync_wal(apr_pool_t *p, people_db_t *db, const char **err)
+{
+    sqlite3 *conn = apr_dbd_native_handle(db->driver, db->handle);
+    sqlite3_file *wal = NULL;
+    int rc;
+
+    /* fsync flushes the file, not the descriptor: syncing this connection's
+     * handle on the WAL makes every process's committed frames durable */
+    rc = sqlite3_file_control(conn, "main", SQLITE_FCNTL_JOURNAL_POINTER,
+                              &wal);
+    if (rc != SQLITE_OK || !wal || !wal->pMethods) {
+        *err = "the WAL file is not open (is the database in WAL mode?)";
+        return 0;
+    }
+    rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+    if (rc != SQLITE_OK) {
+        *err = apr_psprintf(p, "syncing the WAL failed (SQLite error %d)",
+                            rc);
+        return 0;
+    }
+    return 1;
+}

@@ -23,4 +23,14 @@ void people_sqlite_busy_timeout(people_db_t *db, int ms);
 int people_sqlite_begin(apr_pool_t *p, people_db_t *db, int wait_ms,
                         const char **err);
 
+/* Sets synchronous=NORMAL (commits write the WAL without syncing it) or
+ * FULL (each commit syncs it) on this connection. Does nothing on other
+ * drivers. */
+void people_sqlite_synchronous(people_db_t *db, int full);
+
+/* Syncs the WAL file to disk through this connection's handle to it, making
+ * every transaction committed so far, by any connection, durable. Returns
+ * 1 on success, else 0 with a message in *err. */
+int people_sqlite_sync_wal(apr_pool_t *p, people_db_t *db, const char **err);
+
 #endif

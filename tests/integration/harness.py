@@ -30,6 +30,12 @@ APACHE = os.environ.get("PEOPLE_APACHE", "/usr/sbin/apache2")
 APACHE_MODULES = Path(os.environ.get("PEOPLE_APACHE_MODULES", "/usr/lib/apache2/modules"))
 PG_BIN = Path(os.environ.get("PEOPLE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 SELFTEST = os.environ.get("PEOPLE_HARNESS_SELFTEST") == "1"
+# make test-asan: apache2 starts with the sanitizer runtime preloaded (the
+# module is built with -fsanitize=address,undefined)
+APACHE_PRELOAD = os.environ.get("PEOPLE_APACHE_PRELOAD")
+# make test-valgrind: apache2 runs as one process (-X) under valgrind, whose
+# report goes to this directory
+VALGRIND_DIR = os.environ.get("PEOPLE_VALGRIND_DIR")
 KEEP = os.environ.get("PEOPLE_TEST_KEEP") == "1"
 
 API_BASE = "/api/2.0/people"
@@ -490,7 +496,9 @@ class Server:
             r'LogFormat "%h %l %u %t \"%r\" %>s %b \"%{User-Agent}i\"" peopletest',
             f'CustomLog "{self.access_log}" peopletest',
             "Timeout 30",
-            "KeepAlive On",
+            # one process under valgrind: an idle kept-alive connection would
+            # hold its only worker
+            "KeepAlive Off" if VALGRIND_DIR else "KeepAlive On",
             "KeepAliveTimeout 10",
             "GracefulShutdownTimeout 5",
             f"LoadModule mpm_{self.mpm}_module {mods}/mod_mpm_{self.mpm}.so",
@@ -541,8 +549,26 @@ class Server:
         # people:debug makes the "token never logged" checks meaningful
         return "warn" if self.selftest else "warn people:debug"
 
+    def apache_env(self):
+        env = dict(os.environ)
+        if APACHE_PRELOAD:
+            env["LD_PRELOAD"] = APACHE_PRELOAD
+        return env
+
     def apachectl(self, action, check=True):
-        return run([APACHE, "-f", self.conf, "-k", action], check=check, timeout=30)
+        return run([APACHE, "-f", self.conf, "-k", action], check=check, timeout=30,
+                   env=self.apache_env())
+
+    def _start_under_valgrind(self):
+        """apache2 -X in the foreground under valgrind (memcheck); stop() ends it."""
+        self.valgrind_log = Path(VALGRIND_DIR) / f"{self.name}-%p.log"
+        cmd = ["valgrind", "--tool=memcheck", "--error-exitcode=99",
+               "--track-origins=yes", "--num-callers=30",
+               f"--suppressions={HERE / 'valgrind.supp'}",
+               f"--log-file={self.valgrind_log}", APACHE, "-X", "-f", str(self.conf)]
+        self.valgrind_proc = subprocess.Popen(cmd, cwd="/", stdin=subprocess.DEVNULL,
+                                              stdout=subprocess.DEVNULL,
+                                              stderr=subprocess.DEVNULL)
 
     def configtest(self):
         return run([APACHE, "-f", self.conf, "-t"], check=False)
@@ -551,8 +577,11 @@ class Server:
         self.errlog.skip_to_end()
         _running.add(self)
         self.started = True
-        self.apachectl("start")
-        if not wait_until(self._answers, 10, 0.05):
+        if VALGRIND_DIR:
+            self._start_under_valgrind()
+        else:
+            self.apachectl("start")
+        if not wait_until(self._answers, 60 if VALGRIND_DIR else 10, 0.05):
             raise RuntimeError(f"apache2 ({self.name}) did not answer within 10 s:\n"
                                + self.errlog.text()[-4000:])
         bad = unexpected_log_lines(self.errlog.new_lines())
@@ -597,6 +626,16 @@ class Server:
             return
         self.started = False
         self.api.close()
+        if VALGRIND_DIR:
+            self.apachectl("stop", check=False)
+            try:
+                code = self.valgrind_proc.wait(120)
+            except subprocess.TimeoutExpired:
+                self.valgrind_proc.kill()
+                raise RuntimeError(f"apache2 ({self.name}) under valgrind did not stop")
+            if code == 99:
+                raise RuntimeError(f"valgrind found errors: see {VALGRIND_DIR}")
+            return
         pid = self.pid()
         if pid is None:
             return
