@@ -18,7 +18,7 @@ BUILD    ?= build
 DEB_PACKAGES = apache2 apache2-dev libjansson-dev libssl-dev \
     libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql sqlite3 libsqlite3-dev \
     postgresql libcmocka-dev python3 python3-pytest python3-requests \
-    curl gcc make wrk valgrind clang
+    curl gcc make wrk valgrind clang libclang-rt-14-dev
 
 APXS_OK  := $(shell command -v $(APXS) 2>/dev/null)
 ifneq ($(APXS_OK),)
@@ -102,6 +102,7 @@ integration: build
 test: deps
 	$(MAKE) build
 	$(MAKE) unit
+	$(MAKE) fuzz-check
 	$(MAKE) integration
 
 run: deps
@@ -117,8 +118,10 @@ install: build
 clean:
 	rm -rf $(BUILD)
 
-# make bench, make bench-callgrind (the benchmark), make fuzz (libFuzzer)
+# make bench, make bench-callgrind (the benchmark); make fuzz, fuzz-check
+# (libFuzzer)
 include bench/bench.mk
+include tests/fuzz/fuzz.mk
 
 # --- Sanitizers and valgrind (make test-asan, make test-valgrind) ---------
 #

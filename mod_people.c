@@ -355,8 +355,10 @@ static const char *db_hint(request_rec *r)
 {
     people_srv_cfg *sc = ap_get_module_config(r->server->module_config,
                                               &people_module);
-    const char *path, *dir, *user = ap_unixd_config.user_name;
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    const char *path, *dir, *user = ap_unixd_config.user_name, *fixes = "";
     apr_finfo_t fi;
+    int i;
 
     if (!sc->dbd_driver || strcmp(sc->dbd_driver, "sqlite3") != 0) {
         /* pgsql's parameters may hold a password: name none of them */
@@ -379,10 +381,24 @@ static const char *db_hint(request_rec *r)
                             "'people-admin -p %s init' as %s", path, path,
                             user);
     }
-    if (access(path, R_OK | W_OK) != 0) {
-        return apr_psprintf(r->pool, "; the database %s is not writable by "
-                            "%s, the user Apache runs as: chown it (and its "
-                            "directory) to %s", path, user, user);
+    for (i = 0; i < 3; i++) {
+        /* the database, and the WAL files SQLite made beside it (a file
+         * made while the database was read-only is read-only too): name
+         * every one that needs fixing, with the fix */
+        const char *f = apr_pstrcat(r->pool, path, suffix[i], NULL);
+        if (apr_stat(&fi, f, APR_FINFO_USER, r->pool) != APR_SUCCESS
+            || access(f, R_OK | W_OK) == 0) {
+            continue;
+        }
+        fixes = apr_pstrcat(r->pool, fixes, *fixes ? "; " : "",
+                            fi.user == getuid() ? "chmod u+rw " : "chown ",
+                            fi.user == getuid() ? "" : user,
+                            fi.user == getuid() ? "" : " ", f, NULL);
+    }
+    if (*fixes) {
+        return apr_psprintf(r->pool, "; the database files are not all "
+                            "writable by %s, the user Apache runs as: %s",
+                            user, fixes);
     }
     if (access(dir, W_OK | X_OK) != 0) {
         return apr_psprintf(r->pool, "; the directory %s is not writable by "
@@ -806,6 +822,11 @@ static int serve(request_rec *r, people_dir_cfg *c, people_req_t *rq,
         id = route->user;
         break;
     default:
+        /* no stored name is anything but UTF-8 (and PostgreSQL refuses to
+         * compare with bytes that are not) */
+        if (!people_utf8_valid(route->user, strlen(route->user))) {
+            return answer_error(r, HTTP_NOT_FOUND, "user not found");
+        }
         switch (people_store_resolve(r->pool, &db, route->kind, route->user,
                                      &id, &err)) {
         case PEOPLE_OK:

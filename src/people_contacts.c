@@ -222,8 +222,14 @@ const char *people_body_parse(apr_pool_t *p, const char *buf, size_t len,
     root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
                       &jerr);
     if (!root) {
-        return apr_psprintf(p, "malformed JSON at line %d, column %d: %s",
-                            jerr.line, jerr.column, jerr.text);
+        /* jansson quotes the bytes it stopped at, which may end inside a
+         * UTF-8 sequence: keep the message's longest valid prefix */
+        size_t n = strlen(jerr.text);
+        while (n && !people_utf8_valid(jerr.text, n)) {
+            n--;
+        }
+        return apr_psprintf(p, "malformed JSON at line %d, column %d: %.*s",
+                            jerr.line, jerr.column, (int)n, jerr.text);
     }
     apr_pool_cleanup_register(p, root, json_release, apr_pool_cleanup_null);
 

@@ -128,7 +128,10 @@ static void put_profile(out_t *o, const people_profile_t *u, int full,
     for (i = 0; u->groups && i < u->groups->nelts; i++) {
         const people_group_t *g = &APR_ARRAY_IDX(u->groups, i,
                                                  people_group_t);
-        put(o, ",{\"id\":" + (i ? 0 : 1), i ? 7 : 6);
+        if (i) {
+            PUT_LIT(o, ",");
+        }
+        PUT_LIT(o, "{\"id\":");
         put_str(o, g->id);
         KEY(o, "name");        put_str(o, g->name);
         KEY(o, "manager");     put_str(o, g->manager);
@@ -162,7 +165,10 @@ static void put_profile(out_t *o, const people_profile_t *u, int full,
     for (i = 0; full && u->contacts && i < u->contacts->nelts; i++) {
         const people_contact_t *c = &APR_ARRAY_IDX(u->contacts, i,
                                                    people_contact_t);
-        put(o, ",{\"type\":" + (i ? 0 : 1), i ? 9 : 8);
+        if (i) {
+            PUT_LIT(o, ",");
+        }
+        PUT_LIT(o, "{\"type\":");
         put_str(o, c->type);
         KEY(o, "value");       put_str(o, c->value);
         PUT_LIT(o, "}");

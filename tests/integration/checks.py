@@ -171,3 +171,26 @@ def assert_profile_shape(profile):
     assert not missing, f"profile lacks {missing}"
     wrong = {k: profile[k] for k, ok in PROFILE_KEYS.items() if not ok(profile[k])}
     assert not wrong, f"profile values of the wrong type/format: {wrong}"
+
+
+# ---------------------------------------------------------------- raw-socket answers
+
+class RawAnswer:
+    """An answer read from a raw socket, shaped enough like requests.Response for the checks
+    above (status_code, headers, content, json(), request.method/url)."""
+
+    def __init__(self, method, target, status, headers, body):
+        import requests.structures
+        import types
+        self.status_code = status
+        self.headers = requests.structures.CaseInsensitiveDict(headers)
+        self.content = body
+        self.request = types.SimpleNamespace(method=method, url=target)
+
+    @property
+    def text(self):
+        return self.content.decode("utf-8", "replace")
+
+    def json(self):
+        import json
+        return json.loads(self.content)

@@ -882,9 +882,27 @@ static void test_delete_case_insensitive(void **state)
     assert_string_equal(DEL("gtalk=g|mail=a", "GTalk=g"), "mail=a");
 }
 
+
+static void test_parse_error_message_is_utf8(void **state)
+{
+    /* a bad escape before a multibyte character: jansson's message quotes
+     * the bytes up to the middle of the character */
+    static const char body[] = "{\"contacts\":[{\"type\":\"mail\","
+                               "\"value\":\"\\\xc3\xa9\"}]}";
+    apr_array_header_t *out = NULL;
+    const char *msg = people_body_parse(pool, body, sizeof(body) - 1, &out);
+    (void)state;
+
+    assert_non_null(msg);
+    assert_true(strncmp(msg, "malformed JSON", 14) == 0);
+    assert_true(people_utf8_valid(msg, strlen(msg)));
+    assert_null(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_error_message_is_utf8),
         cmocka_unit_test(test_type_canon_examples),
         cmocka_unit_test(test_type_canon_all_known),
         cmocka_unit_test(test_type_canon_unknown_kept),
