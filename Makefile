@@ -29,7 +29,7 @@ MODDIR     := $(shell $(APXS) -q LIBEXECDIR)
 endif
 
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -fPIC -Wall -Wextra -Werror -Wshadow \
+CFLAGS  += -std=gnu11 -fPIC -fvisibility=hidden -Wall -Wextra -Werror -Wshadow \
            -Wmissing-prototypes -Wformat=2 -fstack-protector-strong \
            -D_FORTIFY_SOURCE=2 $(EXTRA_CFLAGS)
 CPPFLAGS += -I$(HTTPD_INC) $(APR_CFLAGS) -I.
@@ -67,15 +67,15 @@ deps:
 	        --no-install-recommends $$missing; \
 	fi
 
-$(BUILD)/obj/%.o: src/%.c $(HEADERS)
+$(BUILD)/obj/%.o: src/%.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(MOD_OBJ): mod_people.c $(HEADERS)
+$(MOD_OBJ): mod_people.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(ADMIN_OBJ): tools/people_admin.c $(HEADERS)
+$(ADMIN_OBJ): tools/people_admin.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 

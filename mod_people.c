@@ -43,8 +43,11 @@
 #include "src/people_token.h"
 
 /* AP_DECLARE_MODULE below also makes every ap_log_* of this file log
- * under the module, so "LogLevel people:debug" works. */
-extern module AP_MODULE_DECLARE_DATA people_module;
+ * under the module, so "LogLevel people:debug" works. Everything is built
+ * with hidden visibility: the module structure is the one symbol httpd
+ * needs to see. */
+extern module __attribute__((visibility("default"))) AP_MODULE_DECLARE_DATA
+    people_module;
 
 /* Log tags of this module; "AH" numbers belong to httpd. */
 #define PEOPLELOGNO(n) "PEOPLE" #n ": "

@@ -571,7 +571,7 @@ class Server:
                                               stderr=subprocess.DEVNULL)
 
     def configtest(self):
-        return run([APACHE, "-f", self.conf, "-t"], check=False)
+        return run([APACHE, "-f", self.conf, "-t"], check=False, env=self.apache_env())
 
     def start(self):
         self.errlog.skip_to_end()

@@ -128,7 +128,7 @@ def test_token_list_shows_labels_and_dates_never_a_token(server, api, user):
 
 
 def test_token_add_with_a_given_value_and_revoke_unknown(server, api, user):
-    tok = "864FE52C-1C1C-469F-9308-51DAFEFE7436"       # the original page's example
+    tok = f"admin-chosen-{user.id}"
     assert server.add_token(user.name, "--token", tok) == tok
     assert api.profile("@self", tok).status_code == 200
     p = server.people_admin("token", "revoke", "no-such-token-value", check=False)
