@@ -68,6 +68,7 @@ typedef struct {
     int max_contacts;           /* PeopleMaxContacts */
     apr_off_t max_body;         /* PeopleMaxBody */
     const char *profile_url;    /* PeopleProfileURL */
+    apr_array_header_t *cors;   /* PeopleCORSOrigin: origins, or "*" */
 } people_dir_cfg;
 
 /* PeopleDurability: when a SQLite write is on disk before it is answered */
@@ -148,6 +149,7 @@ static void *merge_dir_cfg(apr_pool_t *p, void *basev, void *addv)
                                                  : base->max_contacts;
     c->max_body = add->max_body != UNSET ? add->max_body : base->max_body;
     c->profile_url = add->profile_url ? add->profile_url : base->profile_url;
+    c->cors = add->cors ? add->cors : base->cors;
     return c;
 }
 
@@ -273,6 +275,25 @@ static const char *set_profile_url(cmd_parms *cmd, void *dconf, const char *v)
     return NULL;
 }
 
+static const char *add_cors_origin(cmd_parms *cmd, void *dconf,
+                                   const char *v)
+{
+    people_dir_cfg *c = dconf;
+    const char *host = !strncmp(v, "http://", 7) ? v + 7
+                       : !strncmp(v, "https://", 8) ? v + 8 : NULL;
+
+    if (strcmp(v, "*") != 0 && (!host || !*host || strchr(host, '/'))) {
+        return apr_psprintf(cmd->pool, "PeopleCORSOrigin takes * or origins "
+                            "like https://portal.example.com (scheme, host, "
+                            "optional port, no path), not '%s'", v);
+    }
+    if (!c->cors) {
+        c->cors = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    }
+    APR_ARRAY_PUSH(c->cors, const char *) = v;
+    return NULL;
+}
+
 static const char *set_durability(cmd_parms *cmd, void *dconf,
                                   const char *v)
 {
@@ -306,6 +327,9 @@ static const command_rec people_cmds[] = {
                   "largest request body accepted, in bytes (default 65536)"),
     AP_INIT_TAKE1("PeopleProfileURL", set_profile_url, NULL, ACCESS_CONF,
                   "template of profileUrl; {id} and {userName} are replaced"),
+    AP_INIT_ITERATE("PeopleCORSOrigin", add_cors_origin, NULL, ACCESS_CONF,
+                    "origins (or *) whose pages may call the API from a "
+                    "browser"),
     AP_INIT_TAKE1("PeopleDurability", set_durability, NULL, RSRC_CONF,
                   "group (default), full or normal: when a SQLite write is "
                   "synced to disk"),
@@ -322,9 +346,41 @@ static people_dir_cfg *dir_cfg(request_rec *r)
  * httpd's HTML error page.
  */
 
+/* CORS: a page from an allowed origin may read the answers (every answer,
+ * errors included, so that the page sees why a call failed). The origin
+ * is echoed rather than "*" because calls carry a token. */
+static void add_cors(request_rec *r)
+{
+    people_dir_cfg *c = dir_cfg(r);
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    int i, ok = 0, any = 0;
+
+    if (!c->cors || !origin) {
+        return;
+    }
+    for (i = 0; i < c->cors->nelts; i++) {
+        const char *o = APR_ARRAY_IDX(c->cors, i, const char *);
+        any |= !strcmp(o, "*");
+        ok |= !strcasecmp(o, origin);
+    }
+    apr_table_merge(r->err_headers_out, "Vary", "Origin");
+    if (!ok && !any) {
+        return;
+    }
+    apr_table_setn(r->err_headers_out, "Access-Control-Allow-Origin", origin);
+    apr_table_setn(r->err_headers_out, "Access-Control-Expose-Headers",
+                   "ETag, Retry-After, WWW-Authenticate");
+    if (ok) {
+        /* the asc_auth_key cookie only for origins named one by one */
+        apr_table_setn(r->err_headers_out,
+                       "Access-Control-Allow-Credentials", "true");
+    }
+}
+
 static void send_json(request_rec *r, int status, const char *body,
                       size_t len)
 {
+    add_cors(r);
     r->status = status;
     ap_set_content_type(r, "application/json; charset=utf-8");
     apr_table_setn(r->headers_out, "Cache-Control", "private, no-cache");
@@ -677,6 +733,7 @@ static int handle_get(request_rec *r, people_dir_cfg *c, people_db_t *db,
     inm = apr_table_get(r->headers_in, "If-None-Match");
     if (inm && people_etag_listed(inm, people_etag(r->pool, u, full), 0)) {
         apr_table_setn(r->headers_out, "ETag", people_etag(r->pool, u, full));
+        add_cors(r);
         r->status = HTTP_NOT_MODIFIED;
         return OK;
     }
@@ -868,6 +925,17 @@ static int people_handler(request_rec *r)
 
     if (r->method_number == M_OPTIONS) {
         apr_table_setn(r->headers_out, "Allow", allow_of(route.resource));
+        add_cors(r);
+        if (apr_table_get(r->err_headers_out,
+                          "Access-Control-Allow-Origin")) {
+            /* a browser's preflight */
+            apr_table_setn(r->headers_out, "Access-Control-Allow-Methods",
+                           allow_of(route.resource));
+            apr_table_setn(r->headers_out, "Access-Control-Allow-Headers",
+                           "Authorization, Content-Type, If-Match, "
+                           "If-None-Match");
+            apr_table_setn(r->headers_out, "Access-Control-Max-Age", "600");
+        }
         r->status = HTTP_NO_CONTENT;
         return OK;
     }

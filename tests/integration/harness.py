@@ -43,6 +43,8 @@ API_BASE = "/api/2.0/people"
 LOC_MAIN = ""
 LOC_REPLACE = "/replace"          # PeoplePutMode replace
 LOC_SMALL = "/small"              # PeopleMaxContacts 20, PeopleMaxBody 4096
+LOC_CORS = "/cors"                # PeopleCORSOrigin CORS_ORIGIN
+CORS_ORIGIN = "https://portal.example.test"
 SMALL_MAX_CONTACTS = 20
 SMALL_MAX_BODY = 4096
 DEFAULT_MAX_CONTACTS = 100
@@ -539,6 +541,9 @@ class Server:
                 f'<Location "{LOC_SMALL}{API_BASE}">', "    PeopleAPI On",
                 f"    PeopleMaxContacts {SMALL_MAX_CONTACTS}",
                 f"    PeopleMaxBody {SMALL_MAX_BODY}", "</Location>",
+                f'<Location "{LOC_CORS}{API_BASE}">', "    PeopleAPI On",
+                f"    PeopleCORSOrigin {CORS_ORIGIN} http://intranet.example.test:8080",
+                "</Location>",
             ]
         self.conf.write_text("\n".join(lines) + "\n")
 

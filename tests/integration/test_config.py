@@ -43,6 +43,8 @@ BAD = [
     ("PeopleMaxBody 1e9", "PeopleMaxBody must be a whole number"),
     ("PeopleProfileURL \"\"", "PeopleProfileURL takes one argument"),
     ("PeopleAPI maybe", "PeopleAPI"),
+    ("PeopleCORSOrigin portal.example.com", "PeopleCORSOrigin takes * or origins"),
+    ("PeopleCORSOrigin https://portal.example.com/app", "PeopleCORSOrigin takes * or origins"),
 ]
 
 
