@@ -194,3 +194,32 @@ class RawAnswer:
     def json(self):
         import json
         return json.loads(self.content)
+
+
+def concurrent_puts(api, user_id, token, threads, puts, loc=""):
+    """`threads` clients at once, each PUTting `puts` contacts of its own types
+    (t{thread}x{i}, value v{thread}.{i}) on one user. Returns (statuses, errors)."""
+    import threading
+    statuses, errors = [], []
+    lock = threading.Lock()
+    start = threading.Barrier(threads)
+
+    def worker(t):
+        try:
+            start.wait()
+            for i in range(puts):
+                r = api.contacts("PUT", user_id, contacts_body((f"t{t}x{i}", f"v{t}.{i}")),
+                                 token, loc=loc)
+                with lock:
+                    statuses.append(r.status_code)
+        except Exception as e:  # reported by the caller
+            with lock:
+                errors.append(repr(e))
+
+    pool = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
+    for th in pool:
+        th.start()
+    for th in pool:
+        th.join(180)
+    api.close()
+    return statuses, errors

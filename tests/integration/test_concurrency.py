@@ -2,35 +2,14 @@
 
 import threading
 
-from checks import contacts_body, pairs, success
+from checks import concurrent_puts, contacts_body, pairs, success
 
 THREADS = 8
 PUTS = 10
 
 
 def test_concurrent_puts_of_distinct_types_are_all_stored(server, api, user, admin):
-    statuses, errors = [], []
-    lock = threading.Lock()
-    start = threading.Barrier(THREADS)
-
-    def worker(t):
-        try:
-            start.wait()
-            for i in range(PUTS):
-                r = api.contacts("PUT", user.id, contacts_body((f"t{t}x{i}", f"v{t}.{i}")),
-                                 admin.token)
-                with lock:
-                    statuses.append(r.status_code)
-        except Exception as e:  # reported below
-            with lock:
-                errors.append(repr(e))
-
-    threads = [threading.Thread(target=worker, args=(t,)) for t in range(THREADS)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(120)
-    api.close()
+    statuses, errors = concurrent_puts(api, user.id, admin.token, THREADS, PUTS)
     assert not errors, errors
     assert statuses == [200] * (THREADS * PUTS), statuses
     stored = pairs(success(api.profile(user.id, admin.token)))

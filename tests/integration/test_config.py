@@ -7,7 +7,7 @@ import pytest
 
 import harness
 from harness import API_BASE
-from checks import contacts_body, pairs, success
+from checks import concurrent_puts, pairs, success
 
 
 class ConfigServer(harness.Server):
@@ -89,24 +89,12 @@ def test_good_values_pass_configtest(base):
 @pytest.mark.parametrize("mode", ["group", "full", "normal"])
 @pytest.mark.parametrize("mpm", ["event", "prefork"])
 def test_every_durability_mode_serves_concurrent_writes(workdir, mode, mpm):
-    import threading
     srv = ConfigServer(workdir, f"dur-{mode}", f"PeopleDurability {mode}", mpm)
     try:
         srv.setup()
         user = srv.new_user("dur")
-        statuses = []
-
-        def worker(t):
-            for i in range(10):
-                r = srv.api.contacts("PUT", user.id, contacts_body((f"t{t}x{i}", "v")),
-                                     srv.users["admin"].token)
-                statuses.append(r.status_code)
-        threads = [threading.Thread(target=worker, args=(t,)) for t in range(4)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join(60)
-        srv.api.close()
+        statuses, errors = concurrent_puts(srv.api, user.id, srv.users["admin"].token, 4, 10)
+        assert not errors, errors
         assert statuses == [200] * 40
         stored = pairs(success(srv.api.profile(user.id, user.token)))
         assert len(stored) == 40

@@ -15,7 +15,7 @@ import pytest
 
 import harness
 from harness import API_BASE
-from checks import contacts_body, error, pairs, success
+from checks import concurrent_puts, contacts_body, error, pairs, success
 
 BIG = "/big"                 # a location on the front ends with room for 1000 contacts
 THREADS = 8
@@ -159,30 +159,10 @@ def test_balanced_concurrent_puts_are_all_stored(topology):
     user = new_user(topology, "bal")
     api = topology.lb.api
     before = [access_count(fe) for fe in topology.front]
-    statuses, errors = [], []
-    lock = threading.Lock()
-    start = threading.Barrier(THREADS)
-
-    def worker(t):
-        try:
-            start.wait()
-            for i in range(PUTS):
-                r = api.contacts("PUT", user.id, contacts_body((f"t{t}x{i}", f"v{t}.{i}")),
-                                 topology.admin.token, loc=BIG)
-                with lock:
-                    statuses.append(r.status_code)
-        except Exception as e:  # reported below
-            with lock:
-                errors.append(repr(e))
-
-    threads = [threading.Thread(target=worker, args=(t,)) for t in range(THREADS)]
     t0 = time.monotonic()
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(180)
+    statuses, errors = concurrent_puts(api, user.id, topology.admin.token, THREADS, PUTS,
+                                       loc=BIG)
     elapsed = time.monotonic() - t0
-    api.close()
     stored = pairs(success(api.profile(user.id, topology.admin.token, loc=BIG)))
     served = [access_count(fe) - b for fe, b in zip(topology.front, before)]
     print(f"\ntopology: {len(statuses)} PUTs through the balancer in {elapsed:.2f} s, "
