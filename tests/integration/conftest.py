@@ -72,16 +72,7 @@ def postgres(workdir):
 def server(request, workdir):
     mpm, db = request.param
     pg = request.getfixturevalue("postgres") if db == "pgsql" else None
-    srv = harness.Server(mpm, db, workdir, pg)
-    try:
-        srv.setup()
-    except BaseException:
-        srv.teardown()
-        raise
-    yield srv
-    problems = srv.teardown()
-    if problems:
-        pytest.fail(f"[{srv.name}] " + "\n".join(problems), pytrace=False)
+    yield from harness.serve(harness.Server(mpm, db, workdir, pg))
 
 
 @pytest.fixture(autouse=True)

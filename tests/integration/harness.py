@@ -231,6 +231,24 @@ def unexpected_log_lines(lines, allowed=()):
 
 # --------------------------------------------------------------------------- PostgreSQL
 
+def start(server):
+    """Sets a server up; on failure tears down what was made, and re-raises."""
+    try:
+        server.setup()
+    except BaseException:
+        server.teardown()
+        raise
+    return server
+
+
+def serve(server):
+    """For fixtures, `yield from harness.serve(server)`: starts the server, yields it, and
+    tears it down, failing with the problems the teardown found (logs, leaked tokens)."""
+    yield start(server)
+    problems = server.teardown()
+    assert not problems, f"[{server.name}] " + "\n".join(problems)
+
+
 class PostgreSQL:
     """A throw-away PostgreSQL cluster on a free loopback port, trust authentication."""
 

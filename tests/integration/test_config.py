@@ -27,12 +27,9 @@ class ConfigServer(harness.Server):
 @pytest.fixture(scope="module")
 def base(workdir):
     """A set-up (database, users) but stopped server whose config the tests rewrite."""
-    srv = ConfigServer(workdir, "config", "")
-    srv.setup()
-    srv.stop()
-    yield srv
-    problems = srv.teardown()
-    assert not problems, problems
+    for srv in harness.serve(ConfigServer(workdir, "config", "")):
+        srv.stop()
+        yield srv
 
 
 BAD = [
@@ -91,7 +88,7 @@ def test_good_values_pass_configtest(base):
 def test_every_durability_mode_serves_concurrent_writes(workdir, mode, mpm):
     srv = ConfigServer(workdir, f"dur-{mode}", f"PeopleDurability {mode}", mpm)
     try:
-        srv.setup()
+        harness.start(srv)
         user = srv.new_user("dur")
         statuses, errors = concurrent_puts(srv.api, user.id, srv.users["admin"].token, 4, 10)
         assert not errors, errors

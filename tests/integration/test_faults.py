@@ -87,15 +87,6 @@ class MissingDirServer(FaultServer):
         self.sync_access_log()
 
 
-def _start(server):
-    try:
-        server.setup()
-    except BaseException:
-        server.teardown()
-        raise
-    return server
-
-
 def _finish(server, allowed=()):
     """Stop, then judge the log lines written since the last test (shutdown included)."""
     problems = []
@@ -112,7 +103,7 @@ def _finish(server, allowed=()):
 
 @pytest.fixture(scope="module", params=MPMS)
 def fault_server(request, workdir):
-    srv = _start(FaultServer(request.param, workdir, "faults"))
+    srv = harness.start(FaultServer(request.param, workdir, "faults"))
     yield srv
     _finish(srv)
 
@@ -257,7 +248,7 @@ def test_fixing_the_file_the_log_names_is_enough(fault_server):
 
 @pytest.mark.parametrize("mpm", MPMS)
 def test_missing_database_directory_answers_503_and_names_it(workdir, mpm):
-    srv = _start(MissingDirServer(mpm, workdir, "nodir"))
+    srv = harness.start(MissingDirServer(mpm, workdir, "nodir"))
     allowed = [DB_ERROR, DBD_ERROR]
     try:
         token = "some-token-" + mpm

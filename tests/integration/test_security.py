@@ -38,15 +38,7 @@ class DebugLogServer(harness.Server):
 
 @pytest.fixture(scope="module")
 def debug_server(workdir):
-    srv = DebugLogServer(workdir)
-    try:
-        srv.setup()
-    except BaseException:
-        srv.teardown()
-        raise
-    yield srv
-    problems = srv.teardown()
-    assert not problems, problems
+    yield from harness.serve(DebugLogServer(workdir))
 
 
 def raw(server, method, path, headers=(), body=b""):
