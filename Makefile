@@ -18,7 +18,9 @@ BUILD    ?= build
 DEB_PACKAGES = apache2 apache2-dev libjansson-dev libssl-dev \
     libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql sqlite3 libsqlite3-dev \
     postgresql libcmocka-dev python3 python3-pytest python3-requests \
-    curl gcc make wrk valgrind clang libclang-rt-14-dev
+    curl gcc make wrk valgrind clang libclang-rt-14-dev \
+    apache2-utils slapd ldap-utils libldap-dev strace \
+    debhelper dpkg-dev fakeroot lintian
 
 APXS_OK  := $(shell command -v $(APXS) 2>/dev/null)
 ifneq ($(APXS_OK),)
@@ -36,12 +38,15 @@ CPPFLAGS += -I$(HTTPD_INC) $(APR_CFLAGS) -I.
 LDLIBS_CORE = -ljansson -lcrypto -lsqlite3
 LDLIBS_APR  = -lapr-1 -laprutil-1
 
-CORE_SRC = src/people_contacts.c src/people_profile.c src/people_route.c \
-           src/people_token.c src/people_store.c src/people_schema.c \
-           src/people_sqlite.c
+# The core (src/, no httpd headers) and the glue (mod_people*.c, one file
+# per job): every file of each is built, so a new unit needs no edit here.
+CORE_SRC = $(sort $(wildcard src/*.c))
 CORE_OBJ = $(CORE_SRC:src/%.c=$(BUILD)/obj/%.o)
-MOD_OBJ  = $(BUILD)/obj/mod_people.o
-ADMIN_OBJ = $(BUILD)/obj/people_admin.o
+MOD_SRC  = $(sort $(wildcard mod_people*.c))
+MOD_OBJ  = $(MOD_SRC:%.c=$(BUILD)/obj/glue/%.o)
+MOD_HEADERS = $(wildcard mod_people*.h)
+ADMIN_SRC = $(sort $(wildcard tools/*.c))
+ADMIN_OBJ = $(ADMIN_SRC:tools/%.c=$(BUILD)/obj/tools/%.o)
 HEADERS  = $(wildcard src/*.h)
 
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
@@ -71,11 +76,11 @@ $(BUILD)/obj/%.o: src/%.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(MOD_OBJ): mod_people.c $(HEADERS) Makefile
+$(BUILD)/obj/glue/%.o: %.c $(HEADERS) $(MOD_HEADERS) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(ADMIN_OBJ): tools/people_admin.c $(HEADERS) Makefile
+$(BUILD)/obj/tools/%.o: tools/%.c $(HEADERS) $(wildcard tools/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
