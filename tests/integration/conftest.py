@@ -15,6 +15,7 @@ Environment:
 
 import os
 import re
+import shutil
 
 import pytest
 
@@ -55,7 +56,7 @@ def workdir():
     path = harness.make_workdir()
     yield path
     if not harness.KEEP:
-        harness.shutil.rmtree(path, ignore_errors=True)
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -83,12 +84,10 @@ def _error_log_check(request):
         yield
         return
     srv = request.getfixturevalue("server")
-    allowed = [p for m in request.node.iter_markers("expect_log") for p in m.args]
     yield
-    srv.wait_for_access_log()
-    bad = harness.unexpected_log_lines(srv.errlog.new_lines(), allowed)
-    if bad:
-        pytest.fail("unexpected lines in the error log:\n" + "\n".join(bad), pytrace=False)
+    failure = harness.log_check_failure(srv, request.node)
+    if failure:
+        pytest.fail(failure, pytrace=False)
 
 
 @pytest.fixture

@@ -118,12 +118,10 @@ def _fault_log_check(request):
     srv = request.getfixturevalue("fault_server")
     srv.errlog.new_lines()
     srv.taken = []
-    allowed = [p for m in request.node.iter_markers("expect_log") for p in m.args]
     yield
-    srv.wait_for_access_log(1.0)
-    bad = harness.unexpected_log_lines(srv.taken + srv.errlog.new_lines(), allowed)
-    if bad:
-        pytest.fail("unexpected lines in the error log:\n" + "\n".join(bad), pytrace=False)
+    failure = harness.log_check_failure(srv, request.node, srv.taken, 1.0)
+    if failure:
+        pytest.fail(failure, pytrace=False)
 
 
 def _as_run_user():

@@ -17,10 +17,21 @@ def test_static_file_is_served(server):
 def test_children_run_as_www_data(server):
     pid = server.pid()
     assert pid and harness.pid_alive(pid)
-    kids = harness.children_of(pid)
-    assert kids, "no child processes"
     uid = pwd.getpwnam("www-data").pw_uid if harness.IS_ROOT else harness.os.geteuid()
-    assert {harness.proc_uid(k) for k in kids} == {uid}
+    uids = {}
+
+    def settled():
+        # a child the parent has just forked is still root until it switches user
+        uids.clear()
+        for k in harness.children_of(pid):
+            try:
+                uids[k] = harness.proc_uid(k)
+            except OSError:
+                pass                    # exited meanwhile
+        return uids and set(uids.values()) == {uid}
+    harness.wait_until(settled, 5)
+    assert uids, "no child processes"
+    assert set(uids.values()) == {uid}, uids
 
 
 def test_config_names_the_mpm(server):

@@ -1,235 +1,23 @@
-"""Process harness for the mod_people integration tests.
+"""The server lifecycle: one apache2 (one MPM) in front of one fresh database."""
 
-Starts a private PostgreSQL cluster and the distribution's apache2 with a generated
-configuration that loads the freshly built module, creates the fixture users and
-tokens with people-admin, and offers helpers to talk to the API, watch the error
-log and take snapshots of the stored data.
-
-Nothing here knows pytest: conftest.py turns it into fixtures.
-"""
-
-import atexit
 import itertools
-import json as jsonlib
 import os
-import pwd
 import re
 import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import threading
-import time
 from pathlib import Path
 
 import requests
 
-HERE = Path(__file__).resolve().parent
-APACHE = os.environ.get("PEOPLE_APACHE", "/usr/sbin/apache2")
-APACHE_MODULES = Path(os.environ.get("PEOPLE_APACHE_MODULES", "/usr/lib/apache2/modules"))
-PG_BIN = Path(os.environ.get("PEOPLE_PG_BIN", "/usr/lib/postgresql/15/bin"))
-SELFTEST = os.environ.get("PEOPLE_HARNESS_SELFTEST") == "1"
-# make test-asan: apache2 starts with the sanitizer runtime preloaded (the
-# module is built with -fsanitize=address,undefined)
-APACHE_PRELOAD = os.environ.get("PEOPLE_APACHE_PRELOAD")
-# make test-valgrind: apache2 runs as one process (-X) under valgrind, whose
-# report goes to this directory
-VALGRIND_DIR = os.environ.get("PEOPLE_VALGRIND_DIR")
-KEEP = os.environ.get("PEOPLE_TEST_KEEP") == "1"
+from .env import *  # noqa: F401,F403 (the constants and process helpers)
+from .env import _running
+from .logs import LogFile, unexpected_log_lines
+from .http import Api, User
+from .config import HttpdConf, run_config_hooks, run_setup_hooks
 
-API_BASE = "/api/2.0/people"
-# the three API locations of the generated config: prefix -> what is special there
-LOC_MAIN = ""
-LOC_REPLACE = "/replace"          # PeoplePutMode replace
-LOC_SMALL = "/small"              # PeopleMaxContacts 20, PeopleMaxBody 4096
-LOC_CORS = "/cors"                # PeopleCORSOrigin CORS_ORIGIN
-CORS_ORIGIN = "https://portal.example.test"
-SMALL_MAX_CONTACTS = 20
-SMALL_MAX_BODY = 4096
-DEFAULT_MAX_CONTACTS = 100
-DEFAULT_MAX_BODY = 65536
-
-STATIC_BODY = "mod_people integration test static file\n"
-
-IS_ROOT = os.geteuid() == 0
-RUN_USER = "www-data"
-PG_USER = "postgres"
-
-# error-log lines that fail a test unless declared: any level warn or worse, in
-# both "[level]" and "[module:level]" forms, and crashed children (logged at notice)
-BAD_LOG_LINE = re.compile(
-    r"\[(?:[A-Za-z0-9_.-]+:)?(?:warn|error|crit|alert|emerg)\]"
-    r"|exit signal|AH00052|AH00060|Segmentation fault"
-)
-
-
-def build_dir():
-    env = os.environ.get("PEOPLE_BUILD_DIR")
-    return Path(env).resolve() if env else (HERE.parent.parent / "build").resolve()
-
-
-def module_path():
-    return build_dir() / "mod_people.so"
-
-
-def admin_path():
-    return build_dir() / "people-admin"
-
-
-class CommandError(RuntimeError):
-    def __init__(self, cmd, proc):
-        self.cmd, self.proc = cmd, proc
-        super().__init__(
-            f"command failed with status {proc.returncode}: {' '.join(map(str, cmd))}\n"
-            f"--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
-        )
-
-
-def _ids(user):
-    """subprocess keyword arguments that run a command as `user` (only when we are root)."""
-    if not IS_ROOT or user is None:
-        return {}
-    pw = pwd.getpwnam(user)
-    return {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
-
-
-def run(cmd, *, user=None, check=True, input=None, timeout=60, env=None):
-    cmd = [str(c) for c in cmd]
-    proc = subprocess.run(
-        cmd, input=input, capture_output=True, text=True, encoding="utf-8",
-        errors="replace", timeout=timeout, cwd="/", env=env, **_ids(user),
-    )
-    if check and proc.returncode != 0:
-        raise CommandError(cmd, proc)
-    return proc
-
-
-def chown(path, user):
-    if IS_ROOT:
-        pw = pwd.getpwnam(user)
-        os.chown(path, pw.pw_uid, pw.pw_gid)
-
-
-def mkdir(path, mode=0o755, owner=None):
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, mode)
-    if owner:
-        chown(path, owner)
-    return path
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie still answers kill(0); look at its state
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        return state != "Z"
-    except (OSError, IndexError):
-        return False
-
-
-def children_of(pid):
-    kids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[1]) == pid:
-            kids.append(int(entry.name))
-    return kids
-
-
-def proc_uid(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("Uid:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no Uid line for pid {pid}")
-
-
-def wait_until(predicate, timeout, interval=0.02):
-    deadline = time.monotonic() + timeout
-    while True:
-        if predicate():
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(interval)
-
-
-def make_workdir():
-    path = Path(tempfile.mkdtemp(prefix="people-it-", dir="/tmp"))
-    os.chmod(path, 0o755)
-    return path
-
-
-# processes still running when the interpreter exits (Ctrl-C in a bad place)
-_running = set()
-
-
-@atexit.register
-def _kill_leftovers():
-    for obj in list(_running):
-        try:
-            obj.stop()
-        except Exception:
-            pass
-
-
-# --------------------------------------------------------------------------- log files
-
-class LogFile:
-    """Follows a log file; new_lines() returns the complete lines written since the last call."""
-
-    def __init__(self, path):
-        self.path = Path(path)
-        self.offset = 0
-        self._partial = b""
-
-    def skip_to_end(self):
-        self.offset = self.path.stat().st_size if self.path.exists() else 0
-        self._partial = b""
-
-    def new_lines(self):
-        if not self.path.exists():
-            return []
-        with open(self.path, "rb") as f:
-            f.seek(self.offset)
-            data = f.read()
-        self.offset += len(data)
-        data = self._partial + data
-        lines = data.split(b"\n")
-        self._partial = lines.pop()
-        return [line.decode("utf-8", "replace") for line in lines]
-
-    def text(self):
-        return self.path.read_text(encoding="utf-8", errors="replace") if self.path.exists() else ""
-
-
-def unexpected_log_lines(lines, allowed=()):
-    """The lines that are warn-or-worse (or a crash) and match none of the `allowed` regexes."""
-    allowed = [re.compile(a) for a in allowed]
-    return [line for line in lines
-            if BAD_LOG_LINE.search(line) and not any(a.search(line) for a in allowed)]
-
-
-# --------------------------------------------------------------------------- PostgreSQL
 
 def start(server):
     """Sets a server up; on failure tears down what was made, and re-raises."""
@@ -248,161 +36,6 @@ def serve(server):
     problems = server.teardown()
     assert not problems, f"[{server.name}] " + "\n".join(problems)
 
-
-class PostgreSQL:
-    """A throw-away PostgreSQL cluster on a free loopback port, trust authentication."""
-
-    def __init__(self, workdir):
-        self.dir = Path(workdir) / "pg"
-        self.data = self.dir / "data"
-        self.port = None
-        self.running = False
-
-    def start(self):
-        mkdir(self.dir, 0o755, owner=PG_USER)
-        user = PG_USER if IS_ROOT else None
-        run([PG_BIN / "initdb", "-D", self.data, "-U", "postgres", "-A", "trust",
-             "-E", "UTF8", "--no-locale", "--no-sync"], user=user, timeout=120)
-        self.port = free_port()
-        _running.add(self)
-        self.resume()
-        return self
-
-    def resume(self):
-        """Starts the server (again, after halt()) on the same port and data."""
-        opts = (f"-k {self.dir} -c listen_addresses=127.0.0.1 -p {self.port} -c fsync=off "
-                f"-c synchronous_commit=off -c full_page_writes=off")
-        self.running = True
-        run([PG_BIN / "pg_ctl", "-D", self.data, "-l", self.dir / "postgres.log", "-w",
-             "-t", "60", "-o", opts, "start"], user=PG_USER if IS_ROOT else None, timeout=90)
-        ok = wait_until(lambda: run([PG_BIN / "pg_isready", "-h", "127.0.0.1", "-p", self.port,
-                                     "-U", "postgres"], check=False).returncode == 0, 30, 0.1)
-        if not ok:
-            raise RuntimeError("PostgreSQL did not become ready:\n" + self.log_text())
-
-    def halt(self):
-        """Stops the server, dropping every connection, and keeps its data for resume()."""
-        run([PG_BIN / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "-t", "60", "stop"],
-            user=PG_USER if IS_ROOT else None, timeout=90)
-
-    def log_text(self):
-        p = self.dir / "postgres.log"
-        return p.read_text(errors="replace") if p.exists() else ""
-
-    def psql(self, sql, db="postgres", check=True):
-        return run([PG_BIN / "psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
-                    "-h", "127.0.0.1", "-p", self.port, "-U", "postgres", "-d", db, "-f", "-"],
-                   input=sql, check=check)
-
-    def create_db(self, name):
-        self.psql(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0')
-
-    def drop_db(self, name):
-        self.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', check=False)
-
-    def params(self, dbname):
-        return f"host=127.0.0.1 port={self.port} dbname={dbname} user=postgres"
-
-    def stop(self):
-        _running.discard(self)
-        if self.running:
-            self.running = False
-            run([PG_BIN / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "-t", "60", "stop"],
-                user=PG_USER if IS_ROOT else None, check=False, timeout=90)
-        if not KEEP:
-            shutil.rmtree(self.dir, ignore_errors=True)
-
-
-# --------------------------------------------------------------------------- users
-
-class User:
-    def __init__(self, name, id, token, first, last, email):
-        self.name, self.id, self.token = name, id, token
-        self.first, self.last, self.email = first, last, email
-
-    def __repr__(self):
-        return f"User({self.name!r}, {self.id!r})"
-
-
-# --------------------------------------------------------------------------- HTTP client
-
-_MISSING = object()
-
-
-class Api:
-    """Calls the API of one running server.
-
-    api(method, path, token=..., json=..., data=..., headers=..., scheme=..., loc=..., ctype=...)
-      path   relative to the API base, e.g. "/@self" or f"/{id}/contacts"
-      loc    "" (main location), "/replace" or "/small" (see the LOC_* constants)
-      scheme "plain" (Authorization: TOKEN), "bearer" (Authorization: Bearer TOKEN),
-             "cookie" (Cookie: asc_auth_key=TOKEN)
-      json   an object sent as the JSON body; data: raw str/bytes/generator body
-      ctype  Content-Type of a body (default application/json; None: no Content-Type)
-    """
-
-    def __init__(self, server):
-        self.server = server
-        self._local = threading.local()
-        self._sessions = []
-        self._lock = threading.Lock()
-
-    def session(self):
-        s = getattr(self._local, "session", None)
-        if s is None:
-            s = requests.Session()
-            s.trust_env = False          # no proxies, no .netrc overriding Authorization
-            self._local.session = s
-            with self._lock:
-                self._sessions.append(s)
-        return s
-
-    def close(self):
-        with self._lock:
-            for s in self._sessions:
-                s.close()
-            self._sessions.clear()
-        self._local = threading.local()
-
-    def url(self, path, loc=LOC_MAIN):
-        return self.server.url + loc + API_BASE + path
-
-    def __call__(self, method, path, token=None, json=_MISSING, data=None, headers=None,
-                 scheme="plain", loc=LOC_MAIN, ctype=_MISSING, timeout=30):
-        hdrs = {"Accept": "application/json"}
-        if token is not None:
-            self.server.note_token(token)
-            if scheme == "plain":
-                hdrs["Authorization"] = token
-            elif scheme == "bearer":
-                hdrs["Authorization"] = "Bearer " + token
-            elif scheme == "cookie":
-                hdrs["Cookie"] = "asc_auth_key=" + token
-            else:
-                raise ValueError(scheme)
-        if json is not _MISSING:
-            data = jsonlib.dumps(json).encode("utf-8")
-        if data is not None:
-            if ctype is _MISSING:
-                ctype = "application/json"
-            if ctype is not None:
-                hdrs["Content-Type"] = ctype
-        hdrs.update(headers or {})
-        hdrs = {k: v for k, v in hdrs.items() if v is not None}
-        return self.server.request(method, self.url(path, loc), headers=hdrs, data=data,
-                                   timeout=timeout, session=self.session())
-
-    def contacts(self, method, who, contacts, token, loc=LOC_MAIN, headers=None, suffix=""):
-        """Write `contacts` (a list, wrapped as {"contacts": list}, or a whole body dict)."""
-        body = contacts if isinstance(contacts, dict) else {"contacts": contacts}
-        return self(method, f"/{who}/contacts{suffix}", token=token, json=body, loc=loc,
-                    headers=headers)
-
-    def profile(self, who, token, loc=LOC_MAIN):
-        return self("GET", f"/{who}", token=token, loc=loc)
-
-
-# --------------------------------------------------------------------------- apache + db
 
 _counter = itertools.count(1)
 
@@ -457,6 +90,7 @@ class Server:
         self._setup_db()
         if not self.selftest:
             self._create_fixture_users()
+            run_setup_hooks(self)
         self._fix_sqlite_ownership()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -501,8 +135,13 @@ class Server:
         run(["/usr/bin/python3", "-c", code, self.params, sql], user=RUN_USER)
 
     def write_config(self):
-        mods = APACHE_MODULES
-        lines = [
+        self.build_config().write(self.conf)
+
+    def build_config(self):
+        """The configuration as an HttpdConf: the base server, the API locations of the
+        shared fixture, then whatever the registered on_config hooks add."""
+        conf = HttpdConf()
+        conf.add(
             f'ServerRoot "{self.root}"',
             f'DefaultRuntimeDir "{self.rundir}"',
             f'PidFile "{self.pidfile}"',
@@ -521,49 +160,36 @@ class Server:
             "KeepAlive Off" if VALGRIND_DIR else "KeepAlive On",
             "KeepAliveTimeout 10",
             "GracefulShutdownTimeout 5",
-            f"LoadModule mpm_{self.mpm}_module {mods}/mod_mpm_{self.mpm}.so",
-            f"LoadModule authz_core_module {mods}/mod_authz_core.so",
-            f"LoadModule headers_module {mods}/mod_headers.so",
-            f"LoadModule dbd_module {mods}/mod_dbd.so",
-        ]
-        if (mods / "mod_mime.so").exists() and Path("/etc/mime.types").exists():
-            lines += [f"LoadModule mime_module {mods}/mod_mime.so", "TypesConfig /etc/mime.types"]
+        )
+        for m in (f"mpm_{self.mpm}", "authz_core", "headers", "dbd"):
+            conf.add_module(m)
+        if (APACHE_MODULES / "mod_mime.so").exists() and Path("/etc/mime.types").exists():
+            conf.add_module("mime").add("TypesConfig /etc/mime.types")
         if not self.selftest:
-            lines.append(f'LoadModule people_module "{module_path()}"')
+            conf.add_module("people", module_path())
         if self.mpm == "event":
-            lines += ["StartServers 2", "ServerLimit 4", "ThreadLimit 16", "ThreadsPerChild 16",
-                      "MaxRequestWorkers 64", "MinSpareThreads 16", "MaxSpareThreads 64",
-                      "DBDMin 1", "DBDKeep 4", "DBDMax 16"]
+            conf.add("StartServers 2", "ServerLimit 4", "ThreadLimit 16", "ThreadsPerChild 16",
+                     "MaxRequestWorkers 64", "MinSpareThreads 16", "MaxSpareThreads 64",
+                     "DBDMin 1", "DBDKeep 4", "DBDMax 16")
         else:
-            lines += ["StartServers 4", "MinSpareServers 2", "MaxSpareServers 8",
-                      "ServerLimit 16", "MaxRequestWorkers 16"]
-        lines += [
-            f"DBDriver {self.driver}",
-            f'DBDParams "{self.params}"',
-            f'DocumentRoot "{self.htdocs}"',
-            "<Directory />",
-            "    AllowOverride None",
-            "    Require all denied",
-            "</Directory>",
-            f'<Directory "{self.htdocs}">',
-            "    Require all granted",
-            "</Directory>",
-        ]
+            conf.add("StartServers 4", "MinSpareServers 2", "MaxSpareServers 8",
+                     "ServerLimit 16", "MaxRequestWorkers 16")
+        conf.add(f"DBDriver {self.driver}", f'DBDParams "{self.params}"',
+                 f'DocumentRoot "{self.htdocs}"')
+        conf.add_directory("/", "AllowOverride None", "Require all denied")
+        conf.add_directory(self.htdocs, "Require all granted")
         if self.selftest:
-            lines += ['<Location "/denied">', "    Require all denied", "</Location>"]
-        else:
-            lines += [
-                f'<Location "{API_BASE}">', "    PeopleAPI On", "</Location>",
-                f'<Location "{LOC_REPLACE}{API_BASE}">', "    PeopleAPI On",
-                "    PeoplePutMode replace", "</Location>",
-                f'<Location "{LOC_SMALL}{API_BASE}">', "    PeopleAPI On",
-                f"    PeopleMaxContacts {SMALL_MAX_CONTACTS}",
-                f"    PeopleMaxBody {SMALL_MAX_BODY}", "</Location>",
-                f'<Location "{LOC_CORS}{API_BASE}">', "    PeopleAPI On",
-                f"    PeopleCORSOrigin {CORS_ORIGIN} http://intranet.example.test:8080",
-                "</Location>",
-            ]
-        self.conf.write_text("\n".join(lines) + "\n")
+            conf.add_location("/denied", "Require all denied")
+            return conf
+        conf.add_location(API_BASE, "PeopleAPI On")
+        conf.add_location(LOC_REPLACE + API_BASE, "PeopleAPI On", "PeoplePutMode replace")
+        conf.add_location(LOC_SMALL + API_BASE, "PeopleAPI On",
+                          f"PeopleMaxContacts {SMALL_MAX_CONTACTS}",
+                          f"PeopleMaxBody {SMALL_MAX_BODY}")
+        conf.add_location(LOC_CORS + API_BASE, "PeopleAPI On",
+                          f"PeopleCORSOrigin {CORS_ORIGIN} http://intranet.example.test:8080")
+        run_config_hooks(self, conf)
+        return conf
 
     def loglevel(self):
         env = os.environ.get("PEOPLE_TEST_LOGLEVEL")
@@ -864,3 +490,4 @@ class Server:
             parts.append(f"SELECT '== {t}';")
             parts.append(f'SELECT t::text FROM "{t}" t ORDER BY t::text COLLATE "C";')
         return self.psql("\n".join(parts)).stdout
+
