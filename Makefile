@@ -90,7 +90,7 @@ $(BUILD)/mod_people.so: $(MOD_OBJ) $(CORE_OBJ)
 $(BUILD)/people-admin: $(ADMIN_OBJ) $(CORE_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_APR) $(LDLIBS_CORE)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(CORE_OBJ) $(HEADERS)
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h tests/*.h) $(CORE_OBJ) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE_OBJ) -lcmocka \
 	    $(LDLIBS_APR) $(LDLIBS_CORE)
