@@ -59,7 +59,7 @@ static void test_init_records_version(void **state)
 static void test_init_idempotent(void **state)
 {
     unit_db_t *u = *state;
-    people_db_t again;
+    people_db_t *again;
     const char *err = NULL;
     int rows;
 
@@ -67,68 +67,68 @@ static void test_init_idempotent(void **state)
     unit_add_contacts(u, ALICE, "0", "mail", "a@b.c", NULL);
     /* again on the same connection, and on a new one to the same file */
     assert_people_ok(people_schema_init(u->p, &u->db, &err), err);
-    unit_db_connect(u->p, u->path, &again);
-    assert_people_ok(people_schema_init(u->p, &again, &err), err);
-    assert_string_equal(meta(u, &again, &rows), "1");
+    again = unit_db_connect(u->p, u->path);
+    assert_people_ok(people_schema_init(u->p, again, &err), err);
+    assert_string_equal(meta(u, again, &rows), "1");
     assert_int_equal(rows, 1);
     /* the data is still there */
     assert_string_equal(unit_contacts_text(u->p,
                                            unit_profile(u, ALICE)->contacts),
                         "mail=a@b.c");
-    unit_db_close(&again);
+    unit_db_close(again);
 }
 
 static void test_init_turns_on_wal(void **state)
 {
     unit_db_t *u = *state;
-    people_db_t other;
+    people_db_t *other;
 
     /* stored in the file: a new connection sees it without asking */
-    unit_db_connect(u->p, u->path, &other);
-    assert_string_equal(native_value(&other, "PRAGMA journal_mode", u->p),
+    other = unit_db_connect(u->p, u->path);
+    assert_string_equal(native_value(other, "PRAGMA journal_mode", u->p),
                         "wal");
-    unit_db_close(&other);
+    unit_db_close(other);
 }
 
 static void test_init_refuses_newer_schema(void **state)
 {
     unit_db_t *u = *state;
-    people_db_t other;
+    people_db_t *other;
     const char *err = NULL;
     int rows;
 
     unit_exec(u, "people_admin_meta_set",
               apr_itoa(u->p, PEOPLE_SCHEMA_VERSION + 1), "schema_version");
-    unit_db_connect(u->p, u->path, &other);
-    assert_int_equal(people_schema_init(u->p, &other, &err), PEOPLE_DB_ERROR);
+    other = unit_db_connect(u->p, u->path);
+    assert_int_equal(people_schema_init(u->p, other, &err), PEOPLE_DB_ERROR);
     assert_non_null(err);
     assert_non_null(strstr(err, "newer"));
     /* and left it as it was */
-    assert_string_equal(meta(u, &other, &rows),
+    assert_string_equal(meta(u, other, &rows),
                         apr_itoa(u->p, PEOPLE_SCHEMA_VERSION + 1));
-    unit_db_close(&other);
+    unit_db_close(other);
 }
 
 static void test_prepare_all(void **state)
 {
     unit_db_t *u = *state;
-    people_db_t other;
+    people_db_t *other;
     const people_stmt_def_t *d;
     int n = 0;
 
-    unit_db_connect_prepared(u, &other);
+    other = unit_db_connect_prepared(u);
     /* every label of both tables, each once */
-    assert_int_equal((int)apr_hash_count(other.prepared),
+    assert_int_equal((int)apr_hash_count(other->prepared),
                      table_size(people_statements)
                      + table_size(people_admin_statements));
     for (d = people_statements; d->label; d++) {
-        assert_non_null(apr_hash_get(other.prepared, d->label,
+        assert_non_null(apr_hash_get(other->prepared, d->label,
                                      APR_HASH_KEY_STRING));
         assert_int_equal(strncmp(d->label, "people_", 7), 0);
         assert_int_not_equal(strncmp(d->label, "people_admin_", 13), 0);
     }
     for (d = people_admin_statements; d->label; d++) {
-        assert_non_null(apr_hash_get(other.prepared, d->label,
+        assert_non_null(apr_hash_get(other->prepared, d->label,
                                      APR_HASH_KEY_STRING));
         assert_int_equal(strncmp(d->label, "people_admin_", 13), 0);
     }
@@ -136,26 +136,25 @@ static void test_prepare_all(void **state)
     unit_add_user(u, ALICE, "alice", "Alice", "Liddell", NULL);
     {
         const char *err = NULL;
-        assert_people_ok(people_db_select(u->p, &other,
+        assert_people_ok(people_db_select(u->p, other,
                                           "people_admin_user_list", NULL,
                                           NULL, &n, &err), err);
     }
     assert_int_equal(n, 1);
-    unit_db_close(&other);
+    unit_db_close(other);
 }
 
 static void test_prepare_before_schema_fails(void **state)
 {
-    people_db_t db;
+    unit_db_t *u = *state;
+    people_db_t *bare = unit_db_connect(u->p, ":memory:");
     const char *err = NULL;
-    (void)state;
 
-    unit_db_connect(pool, ":memory:", &db);
-    assert_int_equal(people_db_prepare_all(pool, &db, &err),
+    /* the statements need the tables */
+    assert_int_equal(people_db_prepare_all(u->p, bare, &err),
                      PEOPLE_DB_ERROR);
     assert_non_null(err);
     assert_non_null(strstr(err, "preparing people_"));
-    unit_db_close(&db);
 }
 
 static void test_user_name_key_unique(void **state)
@@ -249,7 +248,7 @@ int main(void)
         T(test_init_turns_on_wal),
         T(test_init_refuses_newer_schema),
         T(test_prepare_all),
-        cmocka_unit_test(test_prepare_before_schema_fails),
+        T(test_prepare_before_schema_fails),
         T(test_user_name_key_unique),
         T(test_set_column_bumps_version),
         T(test_member_add_once),

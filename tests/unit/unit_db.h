@@ -6,6 +6,7 @@
 #define PEOPLE_UNIT_DB_H
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <apr_dbd.h>
@@ -50,8 +51,22 @@ static inline const apr_dbd_driver_t *unit_db_driver(void)
     return drv;
 }
 
-/* Opens a connection with no statements prepared. */
-static inline void unit_db_connect(apr_pool_t *p, const char *path, people_db_t *db)
+static apr_status_t unit_db_cleanup(void *data)
+{
+    people_db_t *db = data;
+    if (db->handle) {
+        apr_dbd_close(db->driver, db->handle);
+        db->handle = NULL;
+    }
+    return APR_SUCCESS;
+}
+
+/* Opens a connection into db (which lives in p) with no statements
+ * prepared. The pool's cleanup closes it, after rolling back whatever
+ * transaction a failed test left open on it (registered later, run
+ * first). */
+static inline void unit_db_open(apr_pool_t *p, const char *path,
+                                people_db_t *db)
 {
     const char *err = NULL;
     db->driver = unit_db_driver();
@@ -61,15 +76,30 @@ static inline void unit_db_connect(apr_pool_t *p, const char *path, people_db_t 
         fail_msg("opening %s: %s", path, err ? err : "?");
     }
     db->prepared = apr_hash_make(p);
+    apr_pool_cleanup_register(p, db, unit_db_cleanup, apr_pool_cleanup_null);
 }
 
-/* A second connection to a test's database file, its statements
- * prepared by people_db_prepare_all. */
-static inline void unit_db_connect_prepared(unit_db_t *u, people_db_t *db)
+static inline people_db_t *unit_db_connect(apr_pool_t *p, const char *path)
+{
+    people_db_t *db = apr_pcalloc(p, sizeof(*db));
+    unit_db_open(p, path, db);
+    return db;
+}
+
+/* Closes a connection before its pool goes. */
+static inline void unit_db_close(people_db_t *db)
+{
+    unit_db_cleanup(db);
+}
+
+/* Another connection to a test's database file, its statements prepared
+ * by people_db_prepare_all. */
+static inline people_db_t *unit_db_connect_prepared(unit_db_t *u)
 {
     const char *err = NULL;
-    unit_db_connect(u->p, u->path, db);
+    people_db_t *db = unit_db_connect(u->p, u->path);
     assert_people_ok(people_db_prepare_all(u->p, db, &err), err);
+    return db;
 }
 
 static inline unit_db_t *unit_db_new(const char *path)
@@ -87,7 +117,7 @@ static inline unit_db_t *unit_db_new(const char *path)
         assert_non_null(mkdtemp(u->dir));
         u->path = apr_pstrcat(p, u->dir, "/people.db", NULL);
     }
-    unit_db_connect(p, u->path, &u->db);
+    unit_db_open(p, u->path, &u->db);
     assert_people_ok(people_schema_init(p, &u->db, &err), err);
     return u;
 }
@@ -105,27 +135,24 @@ static inline int unit_db_setup_file(void **state)
     return 0;
 }
 
-static inline void unit_db_close(people_db_t *db)
-{
-    if (db->handle) {
-        apr_dbd_close(db->driver, db->handle);
-        db->handle = NULL;
-    }
-}
-
+/* Closes every connection of the test (its pool), then removes its
+ * files. */
 static inline int unit_db_teardown(void **state)
 {
+    static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
     unit_db_t *u = *state;
-    unit_db_close(&u->db);
-    if (u->dir[0]) {
-        static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-        size_t i;
-        for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-            unlink(apr_pstrcat(u->p, u->path, suffix[i], NULL));
-        }
-        rmdir(u->dir);
-    }
+    char dir[sizeof(u->dir)], path[sizeof(u->dir) + 16];
+    size_t i;
+
+    memcpy(dir, u->dir, sizeof(dir));
     apr_pool_destroy(u->p);
+    if (dir[0]) {
+        for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+            snprintf(path, sizeof(path), "%s/people.db%s", dir, suffix[i]);
+            unlink(path);
+        }
+        rmdir(dir);
+    }
     return 0;
 }
 
