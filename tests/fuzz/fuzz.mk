@@ -43,7 +43,7 @@ $(FUZZ_OBJ): $(FUZZ_OUT)/obj/%.o: src/%.c $(FUZZ_HEADERS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SANITIZE) -c -o $@ $<
 
-$(FUZZ_BIN): $(FUZZ_OUT)/fuzz_%: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DIR)/fuzz_common.h \
+$(FUZZ_BIN): $(FUZZ_OUT)/fuzz_%: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DIR)/fuzz_common.h tests/profile_keys.h \
         $(FUZZ_OBJ) $(FUZZ_HEADERS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SANITIZE) -o $@ $< \

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "tests/fuzz/fuzz_common.h"
+#include "tests/profile_keys.h"
 #include "src/people_contacts.h"
 #include "src/people_profile.h"
 #include "src/people_route.h"
@@ -271,16 +272,6 @@ static void check_type_value(apr_pool_t *p, const uint8_t *data, size_t size,
 
 /* ---- the answers' JSON (section 7) -------------------------------------- */
 
-static const char *const profile_keys[] = {
-    "id", "userName", "firstName", "lastName", "displayName", "email",
-    "birthday", "sex", "status", "activationStatus", "terminated",
-    "department", "workFrom", "groups", "location", "notes", "title", "lead",
-    "avatarSmall", "avatarMedium", "avatar", "isAdmin", "isLDAP", "isOwner",
-    "isVisitor", "isSSO", "listAdminModules", "cultureName", "quotaLimit",
-    "usedSpace", "docsSpace", "mailSpace", "talkSpace", "profileUrl",
-    "contacts", NULL
-};
-
 /* A stored string as answered: itself when it is UTF-8, else null. */
 static void check_str(json_t *obj, const char *key, const char *want)
 {
@@ -399,8 +390,8 @@ static void check_encoder(apr_pool_t *p, const uint8_t *data, size_t size,
         resp = json_object_get(root, "response");
         CHECK(json_is_object(resp));
         /* section 7: each key always present, and no other */
-        for (i = 0; profile_keys[i]; i++) {
-            CHECK(json_object_get(resp, profile_keys[i]) != NULL);
+        for (i = 0; people_profile_keys[i]; i++) {
+            CHECK(json_object_get(resp, people_profile_keys[i]) != NULL);
         }
         CHECK(json_object_size(resp) == i);
         check_str(resp, "id", s);

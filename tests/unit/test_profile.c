@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "tests/unit/unit.h"
+#include "tests/profile_keys.h"
 #include "src/people_contacts.h"
 #include "src/people_profile.h"
 
@@ -104,17 +105,6 @@ static people_profile_t bare_profile(void)
     return u;
 }
 
-static const char *const profile_keys[] = {
-    "id", "userName", "firstName", "lastName", "displayName", "email",
-    "birthday", "sex", "status", "activationStatus", "terminated",
-    "department", "workFrom", "groups", "location", "notes", "title", "lead",
-    "avatarSmall", "avatarMedium", "avatar", "isAdmin", "isLDAP", "isOwner",
-    "isVisitor", "isSSO", "listAdminModules", "cultureName", "quotaLimit",
-    "usedSpace", "docsSpace", "mailSpace", "talkSpace", "profileUrl",
-    "contacts"
-};
-#define NKEYS (sizeof(profile_keys) / sizeof(profile_keys[0]))
-
 static json_t *get(json_t *o, const char *key)
 {
     json_t *v = json_object_get(o, key);
@@ -169,7 +159,7 @@ static void test_profile_all_keys_present(void **state)
     size_t i, k;
     (void)state;
 
-    assert_int_equal(NKEYS, 35);
+    assert_int_equal(PEOPLE_PROFILE_NKEYS, 35);
     views[0] = people_profile_json(pool, &u, 1, URL);
     views[1] = people_profile_json(pool, &u, 0, URL);
     views[2] = people_profile_json(pool, &b, 1, URL);
@@ -177,11 +167,14 @@ static void test_profile_all_keys_present(void **state)
     for (i = 0; i < 4; i++) {
         assert_non_null(views[i]);
         assert_true(json_is_object(views[i]));
-        for (k = 0; k < NKEYS; k++) {
-            if (!json_object_get(views[i], profile_keys[k])) {
-                fail_msg("view %d lacks \"%s\"", (int)i, profile_keys[k]);
+        for (k = 0; k < PEOPLE_PROFILE_NKEYS; k++) {
+            if (!json_object_get(views[i], people_profile_keys[k])) {
+                fail_msg("view %d lacks \"%s\"", (int)i,
+                         people_profile_keys[k]);
             }
         }
+        /* and no other */
+        assert_int_equal(json_object_size(views[i]), PEOPLE_PROFILE_NKEYS);
     }
 }
 
