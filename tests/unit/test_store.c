@@ -212,171 +212,144 @@ static void test_profile_unknown(void **state)
 
 /* ---- people_store_write_contacts ---------------------------------------- */
 
-static people_rc_e write_alice(unit_db_t *u, people_op_e op,
-                         apr_array_header_t *body, int max,
-                         const char *if_match, people_profile_t **out,
-                         const char **err)
-{
-    *out = NULL;
-    *err = NULL;
-    return people_store_write_contacts(u->p, &u->db, ALICE, op, body, max,
-                                       if_match, 1000, out, err);
-}
-
-/* Alice with phone, mail, phone; returns her stored version. */
-static apr_int64_t alice_with_contacts(void **state)
+/* Alice with phone, mail, phone. */
+#define STORED "phone=1, mail=a@b.c, phone=2"
+static unit_db_t *alice_with_contacts(void **state)
 {
     unit_db_t *u = two_users(state);
     unit_add_contacts(u, ALICE, "0", "phone", "1", "1", "mail", "a@b.c",
                       "2", "phone", "2", NULL);
-    return unit_profile(u, ALICE)->version;
+    return u;
 }
 
-/* The answer is what is stored now, one version on. */
-static void assert_written(unit_db_t *u, const people_profile_t *out,
-                           apr_int64_t before, const char *want)
+/* A body: type, value pairs; and the empty one. */
+#define BODY(...) unit_contacts(u->p, __VA_ARGS__, NULL)
+#define EMPTY unit_contacts(u->p, NULL)
+
+/* One write of Alice's contacts that must succeed: the answer and the
+ * store both hold want, one version on. Returns the answer. */
+static people_profile_t *write_ok(unit_db_t *u, people_op_e op,
+                                  apr_array_header_t *body, int max,
+                                  const char *if_match, const char *want)
 {
-    people_profile_t *now = unit_profile(u, ALICE);
+    apr_int64_t before = unit_profile(u, ALICE)->version;
+    people_profile_t *out = NULL, *now;
+    const char *err = NULL;
+
+    assert_people_ok(people_store_write_contacts(u->p, &u->db, ALICE, op,
+                                                 body, max, if_match, 1000,
+                                                 &out, &err), err);
+    now = unit_profile(u, ALICE);
     assert_non_null(out);
     assert_string_equal(unit_contacts_text(u->p, out->contacts), want);
     assert_string_equal(unit_contacts_text(u->p, now->contacts), want);
     assert_true(out->version == before + 1);
     assert_true(now->version == before + 1);
     assert_string_equal(out->username, "Alice");
+    return out;
 }
 
-static void assert_unchanged(unit_db_t *u, apr_int64_t before)
+/* One write that must be refused with rc, leaving Alice as she was.
+ * Returns the store's message. */
+static const char *write_refused(unit_db_t *u, people_op_e op,
+                                 apr_array_header_t *body, int max,
+                                 const char *if_match, people_rc_e rc)
 {
-    people_profile_t *now = unit_profile(u, ALICE);
+    people_profile_t *before = unit_profile(u, ALICE), *out = NULL, *now;
+    const char *err = NULL;
+
+    assert_int_equal(people_store_write_contacts(u->p, &u->db, ALICE, op,
+                                                 body, max, if_match, 1000,
+                                                 &out, &err), rc);
+    assert_null(out);
+    now = unit_profile(u, ALICE);
     assert_string_equal(unit_contacts_text(u->p, now->contacts),
-                        "phone=1, mail=a@b.c, phone=2");
-    assert_true(now->version == before);
+                        unit_contacts_text(u->p, before->contacts));
+    assert_true(now->version == before->version);
+    return err;
 }
 
 static void test_write_merge(void **state)
 {
-    apr_int64_t v = alice_with_contacts(state);
-    unit_db_t *u = *state;
-    people_profile_t *out;
-    const char *err;
+    unit_db_t *u = alice_with_contacts(state);
 
-    assert_people_ok(write_alice(u, PEOPLE_OP_MERGE,
-                           unit_contacts(u->p, "phone", "9", "skype", "al",
-                                         NULL),
-                           10, NULL, &out, &err), err);
     /* the phones replaced at the first one's place, skype appended */
-    assert_written(u, out, v, "phone=9, mail=a@b.c, skype=al");
+    write_ok(u, PEOPLE_OP_MERGE, BODY("phone", "9", "skype", "al"), 10, NULL,
+             "phone=9, mail=a@b.c, skype=al");
     /* Bob is untouched */
     assert_true(unit_profile(u, BOB)->version == 1);
 }
 
 static void test_write_set(void **state)
 {
-    apr_int64_t v = alice_with_contacts(state);
-    unit_db_t *u = *state;
-    people_profile_t *out;
-    const char *err;
+    unit_db_t *u = alice_with_contacts(state);
 
-    assert_people_ok(write_alice(u, PEOPLE_OP_SET,
-                           unit_contacts(u->p, "skype", "al", "mail", "",
-                                         "mail", "z@y.x", NULL),
-                           10, NULL, &out, &err), err);
-    assert_written(u, out, v, "skype=al, mail=z@y.x");
-    assert_people_ok(write_alice(u, PEOPLE_OP_SET, unit_contacts(u->p, NULL), 10,
-                           NULL, &out, &err), err);
-    assert_written(u, out, v + 1, "");
+    write_ok(u, PEOPLE_OP_SET, BODY("skype", "al", "mail", "", "mail", "z@y.x"),
+             10, NULL, "skype=al, mail=z@y.x");
+    write_ok(u, PEOPLE_OP_SET, EMPTY, 10, NULL, "");
 }
 
 static void test_write_delete(void **state)
 {
-    apr_int64_t v = alice_with_contacts(state);
-    unit_db_t *u = *state;
-    people_profile_t *out;
-    const char *err;
+    unit_db_t *u = alice_with_contacts(state);
 
     /* one phone by value; an absent type is ignored */
-    assert_people_ok(write_alice(u, PEOPLE_OP_DELETE,
-                           unit_contacts(u->p, "phone", "1", "icq", "", NULL),
-                           10, NULL, &out, &err), err);
-    assert_written(u, out, v, "mail=a@b.c, phone=2");
+    write_ok(u, PEOPLE_OP_DELETE, BODY("phone", "1", "icq", ""), 10, NULL,
+             "mail=a@b.c, phone=2");
     /* a type without a value removes all of it */
-    assert_people_ok(write_alice(u, PEOPLE_OP_DELETE,
-                           unit_contacts(u->p, "mail", "", NULL),
-                           10, NULL, &out, &err), err);
-    assert_written(u, out, v + 1, "phone=2");
+    write_ok(u, PEOPLE_OP_DELETE, BODY("mail", ""), 10, NULL, "phone=2");
 }
 
 static void test_write_if_match(void **state)
 {
-    apr_int64_t v = alice_with_contacts(state);
-    unit_db_t *u = *state;
-    people_profile_t *out, *now = unit_profile(u, ALICE);
-    const char *tag = people_etag(u->p, now, 1), *err;
+    unit_db_t *u = alice_with_contacts(state);
+    const char *tag = people_etag(u->p, unit_profile(u, ALICE), 1);
+    people_profile_t *out;
 
-    assert_people_ok(write_alice(u, PEOPLE_OP_MERGE,
-                           unit_contacts(u->p, "icq", "7", NULL), 10,
-                           apr_pstrcat(u->p, "\"x\", ", tag, NULL), &out,
-                           &err), err);
-    assert_written(u, out, v, "phone=1, mail=a@b.c, phone=2, icq=7");
+    out = write_ok(u, PEOPLE_OP_MERGE, BODY("icq", "7"), 10,
+                   apr_pstrcat(u->p, "\"x\", ", tag, NULL), STORED ", icq=7");
     /* the tag of the answer matches the next write */
-    assert_people_ok(write_alice(u, PEOPLE_OP_DELETE,
-                           unit_contacts(u->p, "icq", "", NULL), 10,
-                           people_etag(u->p, out, 1), &out, &err), err);
-    assert_written(u, out, v + 1, "phone=1, mail=a@b.c, phone=2");
-    assert_people_ok(write_alice(u, PEOPLE_OP_MERGE, unit_contacts(u->p, NULL), 10,
-                           "*", &out, &err), err);
-    assert_written(u, out, v + 2, "phone=1, mail=a@b.c, phone=2");
+    write_ok(u, PEOPLE_OP_DELETE, BODY("icq", ""), 10,
+             people_etag(u->p, out, 1), STORED);
+    write_ok(u, PEOPLE_OP_MERGE, EMPTY, 10, "*", STORED);
 }
 
 static void test_write_if_match_mismatch(void **state)
 {
-    apr_int64_t v = alice_with_contacts(state);
-    unit_db_t *u = *state;
-    people_profile_t *out, *now = unit_profile(u, ALICE), old;
-    const char *err;
+    unit_db_t *u = alice_with_contacts(state);
+    people_profile_t *now = unit_profile(u, ALICE), old = *now;
     const char *refused[4];
     int i;
 
-    old = *now;
     old.version--;
     refused[0] = people_etag(u->p, &old, 1);          /* an older version */
     refused[1] = people_etag(u->p, now, 0);           /* the partial view */
     refused[2] = apr_pstrcat(u->p, "W/", people_etag(u->p, now, 1), NULL);
     refused[3] = "\"something else\"";
     for (i = 0; i < 4; i++) {
-        assert_int_equal(write_alice(u, PEOPLE_OP_SET,
-                               unit_contacts(u->p, "icq", "7", NULL), 10,
-                               refused[i], &out, &err), PEOPLE_PRECONDITION);
-        assert_null(out);
-        assert_unchanged(u, v);
+        write_refused(u, PEOPLE_OP_SET, BODY("icq", "7"), 10, refused[i],
+                      PEOPLE_PRECONDITION);
     }
+    assert_string_equal(unit_contacts_text(u->p,
+                                           unit_profile(u, ALICE)->contacts),
+                        STORED);
 }
 
 static void test_write_too_many(void **state)
 {
-    apr_int64_t v = alice_with_contacts(state);
-    unit_db_t *u = *state;
-    people_profile_t *out;
+    unit_db_t *u = alice_with_contacts(state);
     const char *err;
 
     /* 3 stored + 1 new > 3 */
-    assert_int_equal(write_alice(u, PEOPLE_OP_MERGE,
-                           unit_contacts(u->p, "icq", "7", NULL), 3, NULL,
-                           &out, &err), PEOPLE_TOO_MANY);
-    assert_null(out);
+    err = write_refused(u, PEOPLE_OP_MERGE, BODY("icq", "7"), 3, NULL,
+                        PEOPLE_TOO_MANY);
     assert_non_null(err);
     assert_non_null(strstr(err, "at most 3"));
-    assert_unchanged(u, v);
-    assert_int_equal(write_alice(u, PEOPLE_OP_SET,
-                           unit_contacts(u->p, "a", "1", "b", "2", "c", "3",
-                                         "d", "4", NULL), 3, NULL,
-                           &out, &err), PEOPLE_TOO_MANY);
-    assert_unchanged(u, v);
+    write_refused(u, PEOPLE_OP_SET, BODY("a", "1", "b", "2", "c", "3",
+                                         "d", "4"), 3, NULL, PEOPLE_TOO_MANY);
     /* exactly the maximum is allowed */
-    assert_people_ok(write_alice(u, PEOPLE_OP_SET,
-                           unit_contacts(u->p, "a", "1", "b", "2", "c", "3",
-                                         NULL), 3, NULL, &out, &err), err);
-    assert_written(u, out, v, "a=1, b=2, c=3");
+    write_ok(u, PEOPLE_OP_SET, BODY("a", "1", "b", "2", "c", "3"), 3, NULL,
+             "a=1, b=2, c=3");
 }
 
 static void test_write_unknown_user(void **state)
@@ -387,7 +360,7 @@ static void test_write_unknown_user(void **state)
     int n = -1;
 
     assert_int_equal(people_store_write_contacts(u->p, &u->db, NOONE,
-                         PEOPLE_OP_SET, unit_contacts(u->p, "icq", "7", NULL),
+                         PEOPLE_OP_SET, BODY("icq", "7"),
                          10, NULL, 1000, &out, &err), PEOPLE_NOT_FOUND);
     assert_null(out);
     assert_people_ok(people_db_select(u->p, &u->db, "people_contacts", NULL,
