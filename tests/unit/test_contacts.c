@@ -1,22 +1,9 @@
 /* Unit tests: contact types, values, request-body decoding and the write
  * rules (spec sections 5 and 6). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <string.h>
-#include <cmocka.h>
-
-#include <apr_general.h>
 #include <apr_lib.h>
-#include <apr_pools.h>
-#include <apr_strings.h>
-#include <apr_tables.h>
 
 #include "tests/unit/unit.h"
 #include "src/people_contacts.h"
-
-
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -881,7 +868,6 @@ static void test_delete_case_insensitive(void **state)
     assert_string_equal(DEL("MyType=x|mail=a", "mytype=X"), "MyType=x|mail=a");
     assert_string_equal(DEL("gtalk=g|mail=a", "GTalk=g"), "mail=a");
 }
-
 
 static void test_parse_error_message_is_utf8(void **state)
 {

@@ -1,25 +1,13 @@
 /* Unit tests: the profile JSON, profile URLs, entity tags and the answer
  * envelopes (spec section 7, and the ETag rules of section 6). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
 
-#include <apr_general.h>
-#include <apr_pools.h>
-#include <apr_strings.h>
-#include <apr_tables.h>
 #include <jansson.h>
 
 #include "tests/unit/unit.h"
 #include "tests/profile_keys.h"
 #include "src/people_contacts.h"
 #include "src/people_profile.h"
-
-
 
 /* ---- fixtures --------------------------------------------------------- */
 

@@ -1,18 +1,6 @@
 /* Unit tests: routing below the API location (spec section 3). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <string.h>
-#include <cmocka.h>
-
-#include <apr_general.h>
-#include <apr_pools.h>
-
 #include "tests/unit/unit.h"
 #include "src/people_route.h"
-
-
 
 #define UUID_LC "0f8fad5b-d9cb-469f-a165-70867728950e"
 #define UUID_UC "0F8FAD5B-D9CB-469F-A165-70867728950E"

@@ -1,19 +1,7 @@
 /* Unit tests: where a request's token comes from, how it is hashed and
  * generated (spec section 4). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <string.h>
-#include <cmocka.h>
-
-#include <apr_general.h>
-#include <apr_pools.h>
-
 #include "tests/unit/unit.h"
 #include "src/people_token.h"
-
-
 
 static void expect_tok(const char *auth, const char *cookie, const char *want)
 {

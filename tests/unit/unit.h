@@ -1,5 +1,6 @@
-/* What every unit test file shares: cmocka, APR, and one pool for the
- * group, made in the group setup and destroyed in its teardown. */
+/* What every unit test file shares (and includes first): cmocka with the C
+ * and APR headers it needs, and one pool for the group, made in the group
+ * setup and destroyed in its teardown. */
 #ifndef PEOPLE_UNIT_H
 #define PEOPLE_UNIT_H
 
