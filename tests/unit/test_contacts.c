@@ -82,6 +82,12 @@ static void assert_contains(const char *hay, const char *needle)
     }
 }
 
+/* A refused body whose message names where, e.g. "contacts[1]". */
+static void parse_err_at(const char *body, const char *where)
+{
+    assert_contains(parse_err(body), where);
+}
+
 static const char *repeat(char c, size_t n)
 {
     char *s = apr_palloc(pool, n + 1);
@@ -473,106 +479,99 @@ static void test_parse_err_contacts_not_array(void **state)
 
 static void test_parse_err_item_not_object(void **state)
 {
-    const char *err;
     (void)state;
 
-    err = parse_err("{\"contacts\":[{\"type\":\"mail\",\"value\":\"a\"},\"x\"]}");
-    assert_contains(err, "contacts[1]");
-    err = parse_err("{\"contacts\":[{\"type\":\"mail\",\"value\":\"a\"},"
-                    "{\"type\":\"phone\",\"value\":\"1\"},5]}");
-    assert_contains(err, "contacts[2]");
-    err = parse_err("{\"contacts\":[null]}");
-    assert_contains(err, "contacts[0]");
-    err = parse_err("{\"contacts\":[[{\"type\":\"mail\",\"value\":\"a\"}]]}");
-    assert_contains(err, "contacts[0]");
+    parse_err_at("{\"contacts\":[{\"type\":\"mail\",\"value\":\"a\"},\"x\"]}",
+                 "contacts[1]");
+    parse_err_at("{\"contacts\":[{\"type\":\"mail\",\"value\":\"a\"},"
+                 "{\"type\":\"phone\",\"value\":\"1\"},5]}",
+                 "contacts[2]");
+    parse_err_at("{\"contacts\":[null]}", "contacts[0]");
+    parse_err_at("{\"contacts\":[[{\"type\":\"mail\",\"value\":\"a\"}]]}",
+                 "contacts[0]");
 }
 
 static void test_parse_err_type(void **state)
 {
-    const char *err;
     (void)state;
 
-    err = parse_err("{\"contacts\":[{\"value\":\"a\"}]}");
-    assert_contains(err, "contacts[0]");
-    err = parse_err("{\"contacts\":[{\"type\":\"mail\",\"value\":\"a\"},"
-                    "{\"value\":\"a\"}]}");
-    assert_contains(err, "contacts[1]");
-    err = parse_err("{\"contacts\":[{\"type\":\"\",\"value\":\"a\"}]}");
-    assert_contains(err, "contacts[0]");
-    err = parse_err(apr_pstrcat(pool, "{\"contacts\":[{\"type\":\"mail\"},"
-                                "{\"type\":\"", repeat('t', 65),
-                                "\",\"value\":\"a\"}]}", NULL));
-    assert_contains(err, "contacts[1]");
-    err = parse_err("{\"contacts\":[{\"type\":\"a b\",\"value\":\"a\"}]}");
-    assert_contains(err, "contacts[0]");
-    err = parse_err("{\"contacts\":[{\"type\":\"a/b\",\"value\":\"a\"}]}");
-    assert_contains(err, "contacts[0]");
-    err = parse_err("{\"contacts\":[{\"type\":\"\\u00e9\",\"value\":\"a\"}]}");
-    assert_contains(err, "contacts[0]");
-    err = parse_err("{\"contacts\":[{\"type\":5,\"value\":\"a\"}]}");
-    assert_contains(err, "contacts[0]");
-    err = parse_err("{\"contacts\":[{\"type\":null,\"value\":\"a\"}]}");
-    assert_contains(err, "contacts[0]");
+    parse_err_at("{\"contacts\":[{\"value\":\"a\"}]}", "contacts[0]");
+    parse_err_at("{\"contacts\":[{\"type\":\"mail\",\"value\":\"a\"},"
+                 "{\"value\":\"a\"}]}",
+                 "contacts[1]");
+    parse_err_at("{\"contacts\":[{\"type\":\"\",\"value\":\"a\"}]}",
+                 "contacts[0]");
+    parse_err_at(apr_pstrcat(pool, "{\"contacts\":[{\"type\":\"mail\"},"
+                             "{\"type\":\"", repeat('t', 65),
+                             "\",\"value\":\"a\"}]}", NULL),
+                 "contacts[1]");
+    parse_err_at("{\"contacts\":[{\"type\":\"a b\",\"value\":\"a\"}]}",
+                 "contacts[0]");
+    parse_err_at("{\"contacts\":[{\"type\":\"a/b\",\"value\":\"a\"}]}",
+                 "contacts[0]");
+    parse_err_at("{\"contacts\":[{\"type\":\"\\u00e9\",\"value\":\"a\"}]}",
+                 "contacts[0]");
+    parse_err_at("{\"contacts\":[{\"type\":5,\"value\":\"a\"}]}",
+                 "contacts[0]");
+    parse_err_at("{\"contacts\":[{\"type\":null,\"value\":\"a\"}]}",
+                 "contacts[0]");
     /* nested form without a type */
-    err = parse_err("{\"contacts\":[{\"value\":{\"Value\":\"a\"}}]}");
-    assert_contains(err, "contacts[0]");
+    parse_err_at("{\"contacts\":[{\"value\":{\"Value\":\"a\"}}]}",
+                 "contacts[0]");
 }
 
 static void test_parse_err_value_type(void **state)
 {
-    const char *err;
     (void)state;
 
-    err = parse_err("{\"contacts\":[{\"type\":\"phone\",\"value\":5551234}]}");
-    assert_contains(err, "contacts[0]");
-    err = parse_err("{\"contacts\":[{\"type\":\"mail\",\"value\":\"a\"},"
-                    "{\"type\":\"phone\",\"value\":true}]}");
-    assert_contains(err, "contacts[1]");
-    err = parse_err("{\"contacts\":[{\"type\":\"phone\",\"value\":[\"1\"]}]}");
-    assert_contains(err, "contacts[0]");
-    err = parse_err("{\"contacts\":[{\"value\":{\"type\":\"phone\","
-                    "\"value\":{\"type\":\"x\",\"value\":\"1\"}}}]}");
-    assert_contains(err, "contacts[0]");
+    parse_err_at("{\"contacts\":[{\"type\":\"phone\",\"value\":5551234}]}",
+                 "contacts[0]");
+    parse_err_at("{\"contacts\":[{\"type\":\"mail\",\"value\":\"a\"},"
+                 "{\"type\":\"phone\",\"value\":true}]}",
+                 "contacts[1]");
+    parse_err_at("{\"contacts\":[{\"type\":\"phone\",\"value\":[\"1\"]}]}",
+                 "contacts[0]");
+    parse_err_at("{\"contacts\":[{\"value\":{\"type\":\"phone\","
+                 "\"value\":{\"type\":\"x\",\"value\":\"1\"}}}]}",
+                 "contacts[0]");
 }
 
 static void test_parse_err_value_too_long(void **state)
 {
-    const char *err;
     (void)state;
 
-    err = parse_err(apr_pstrcat(pool,
+    parse_err_at(apr_pstrcat(pool,
         "{\"contacts\":[{\"type\":\"mail\",\"value\":\"ok\"},"
-        "{\"type\":\"mail\",\"value\":\"", repeat('v', 1025), "\"}]}", NULL));
-    assert_contains(err, "contacts[1]");
+        "{\"type\":\"mail\",\"value\":\"", repeat('v', 1025), "\"}]}", NULL),
+        "contacts[1]");
     /* 513 two-byte characters: 1026 bytes though only 513 characters */
-    err = parse_err(apr_pstrcat(pool,
+    parse_err_at(apr_pstrcat(pool,
         "{\"contacts\":[{\"type\":\"mail\",\"value\":\"",
-        repeat_str("\\u00e9", 513), "\"}]}", NULL));
-    assert_contains(err, "contacts[0]");
+        repeat_str("\\u00e9", 513), "\"}]}", NULL),
+        "contacts[0]");
 }
 
 static void test_parse_err_value_control(void **state)
 {
-    const char *err;
     (void)state;
 
-    err = parse_err("{\"contacts\":[{\"type\":\"mail\",\"value\":\"a\\u0001b\"}]}");
-    assert_contains(err, "contacts[0]");
-    err = parse_err("{\"contacts\":[{\"type\":\"mail\",\"value\":\"a\\u007fb\"}]}");
-    assert_contains(err, "contacts[0]");
-    err = parse_err("{\"contacts\":[{\"type\":\"mail\",\"value\":\"ok\"},"
-                    "{\"type\":\"mail\",\"value\":\"a\\u0085b\"}]}");
-    assert_contains(err, "contacts[1]");
-    err = parse_err("{\"contacts\":[{\"type\":\"mail\",\"value\":\"a\\nb\"}]}");
-    assert_contains(err, "contacts[0]");
-    err = parse_err("{\"contacts\":[{\"type\":\"mail\",\"value\":\"a\\tb\"}]}");
-    assert_contains(err, "contacts[0]");
+    parse_err_at("{\"contacts\":[{\"type\":\"mail\",\"value\":\"a\\u0001b\"}]}",
+                 "contacts[0]");
+    parse_err_at("{\"contacts\":[{\"type\":\"mail\",\"value\":\"a\\u007fb\"}]}",
+                 "contacts[0]");
+    parse_err_at("{\"contacts\":[{\"type\":\"mail\",\"value\":\"ok\"},"
+                 "{\"type\":\"mail\",\"value\":\"a\\u0085b\"}]}",
+                 "contacts[1]");
+    parse_err_at("{\"contacts\":[{\"type\":\"mail\",\"value\":\"a\\nb\"}]}",
+                 "contacts[0]");
+    parse_err_at("{\"contacts\":[{\"type\":\"mail\",\"value\":\"a\\tb\"}]}",
+                 "contacts[0]");
     /* DEL written raw, not escaped */
-    err = parse_err("{\"contacts\":[{\"type\":\"mail\",\"value\":\"a\x7f" "b\"}]}");
-    assert_contains(err, "contacts[0]");
+    parse_err_at("{\"contacts\":[{\"type\":\"mail\",\"value\":\"a\x7f" "b\"}]}",
+                 "contacts[0]");
     /* U+0085 written raw */
-    err = parse_err("{\"contacts\":[{\"type\":\"mail\",\"value\":\"a\xc2\x85" "b\"}]}");
-    assert_contains(err, "contacts[0]");
+    parse_err_at("{\"contacts\":[{\"type\":\"mail\",\"value\":\"a\xc2\x85" "b\"}]}",
+                 "contacts[0]");
 }
 
 static void test_parse_err_duplicate_keys(void **state)
