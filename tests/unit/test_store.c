@@ -3,8 +3,10 @@
  * profile read, contact writes (spec sections 4 to 6) and transactions. */
 #include "tests/unit/unit_db.h"
 
-#define HASH_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-#define HASH_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define HASH_A \
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define HASH_B \
+    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define NOW    APR_INT64_C(1700000000)
 
 static unit_db_t *two_users(void **state)
@@ -284,8 +286,9 @@ static void test_write_set(void **state)
 {
     unit_db_t *u = alice_with_contacts(state);
 
-    write_ok(u, PEOPLE_OP_SET, BODY("skype", "al", "mail", "", "mail", "z@y.x"),
-             10, NULL, "skype=al, mail=z@y.x");
+    write_ok(u, PEOPLE_OP_SET,
+             BODY("skype", "al", "mail", "", "mail", "z@y.x"), 10, NULL,
+             "skype=al, mail=z@y.x");
     write_ok(u, PEOPLE_OP_SET, EMPTY, 10, NULL, "");
 }
 

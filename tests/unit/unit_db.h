@@ -51,7 +51,7 @@ static inline const apr_dbd_driver_t *unit_db_driver(void)
     return drv;
 }
 
-static apr_status_t unit_db_cleanup(void *data)
+static inline apr_status_t unit_db_cleanup(void *data)
 {
     people_db_t *db = data;
     if (db->handle) {
@@ -174,9 +174,10 @@ static inline void unit_sql(unit_db_t *u, const char *sql)
 }
 
 /* A user as people-admin adds one: name lowercased for lookup, no flags. */
-static inline void unit_add_user(unit_db_t *u, const char *id, const char *name,
-                          const char *first, const char *last,
-                          const char *email)
+static inline void unit_add_user(unit_db_t *u, const char *id,
+                                 const char *name,
+                                 const char *first, const char *last,
+                                 const char *email)
 {
     char *key = apr_pstrdup(u->p, name);
     char *c;
@@ -188,15 +189,17 @@ static inline void unit_add_user(unit_db_t *u, const char *id, const char *name,
 }
 
 /* A token's hash for a user; expires in epoch seconds, NULL for never. */
-static inline void unit_add_token(unit_db_t *u, const char *hash, const char *user,
-                           const char *expires)
+static inline void unit_add_token(unit_db_t *u, const char *hash,
+                                  const char *user,
+                                  const char *expires)
 {
     unit_exec(u, "people_admin_token_add", hash, user, "test", "1000",
               expires);
 }
 
-static inline void unit_add_group(unit_db_t *u, const char *id, const char *name,
-                           const char *member)
+static inline void unit_add_group(unit_db_t *u, const char *id,
+                                  const char *name,
+                                  const char *member)
 {
     unit_exec(u, "people_admin_group_add", id, name);
     unit_exec(u, "people_admin_member_add", member, id, member, id);
@@ -236,7 +239,7 @@ static inline apr_array_header_t *unit_contacts(apr_pool_t *p, ...)
 
 /* The contacts as "type=value" joined by ", ", for one assert. */
 static inline const char *unit_contacts_text(apr_pool_t *p,
-                                      const apr_array_header_t *a)
+                                             const apr_array_header_t *a)
 {
     const char *s = "";
     int i;
