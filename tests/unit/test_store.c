@@ -44,6 +44,10 @@ static void test_auth_valid_token(void **state)
     assert_int_equal(auth(u, HASH_B, NOW, &c), PEOPLE_OK);
     assert_string_equal(c.id, BOB);
     assert_int_equal(c.is_admin, 0);
+    /* the caller's status is read for the caller to judge */
+    unit_exec(u, "people_admin_set_status", "2", BOB);
+    assert_int_equal(auth(u, HASH_B, NOW, &c), PEOPLE_OK);
+    assert_int_equal(c.status, 2);
 }
 
 static void test_auth_unknown_token(void **state)
@@ -456,6 +460,22 @@ static void test_recover_live_connection(void **state)
     assert_string_equal(first_name(u), "Alice");
 }
 
+static void test_recover_prepares_again(void **state)
+{
+    unit_db_t *u = two_users(state);
+    people_profile_t *prof = NULL;
+    const char *err = NULL;
+
+    /* the statements gone, as after a reconnect */
+    apr_hash_clear(u->db.prepared);
+    assert_int_equal(people_store_profile(u->p, &u->db, ALICE, &prof, &err),
+                     PEOPLE_DB_ERROR);
+    assert_int_equal(people_db_recover(u->p, &u->db), 1);
+    /* the request path's statements are back */
+    assert_string_equal(first_name(u), "Alice");
+    assert_int_equal(people_db_recover(u->p, &u->db), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, unit_db_setup_memory, \
                                              unit_db_teardown)
 
@@ -484,6 +504,7 @@ int main(void)
         T(test_unprepared_statement),
         T(test_failed_statement_message),
         T(test_recover_live_connection),
+        T(test_recover_prepares_again),
     };
     return cmocka_run_group_tests_name("store", tests, group_setup,
                                        group_teardown);
