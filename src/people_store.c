@@ -391,7 +391,7 @@ people_rc_e people_db_end(people_txn_t *t, int commit, const char **err)
     }
     /* a failed COMMIT leaves the transaction open on sqlite3 */
     txn_rollback(t);
-    return rv == 0 ? PEOPLE_OK : PEOPLE_DB_ERROR;
+    return rv == 0 ? PEOPLE_OK : PEOPLE_COMMIT_FAILED;
 }
 
 static people_rc_e write_contacts(apr_pool_t *p, people_db_t *db,

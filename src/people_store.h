@@ -37,8 +37,21 @@ typedef enum {
     PEOPLE_NOT_FOUND,           /* no such user or token */
     PEOPLE_PRECONDITION,        /* If-Match did not match */
     PEOPLE_TOO_MANY,            /* more contacts than allowed */
-    PEOPLE_DB_ERROR             /* database failed or busy: 503 */
+    PEOPLE_DB_ERROR,            /* database failed or busy before COMMIT:
+                                 * nothing was written; 503, or one more
+                                 * try on a re-established connection */
+    PEOPLE_COMMIT_FAILED        /* COMMIT was sent and failed: the write
+                                 * may or may not be stored (a connection
+                                 * lost during COMMIT on PostgreSQL); 503,
+                                 * never retried, or it could run twice */
 } people_rc_e;
+
+/* A user's status (the profile's "status"). */
+enum {
+    PEOPLE_STATUS_ACTIVE = 1,
+    PEOPLE_STATUS_TERMINATED = 2,
+    PEOPLE_STATUS_LEAVE = 4     /* LeaveOfAbsence */
+};
 
 /* Who a token belongs to. */
 typedef struct {
@@ -96,6 +109,8 @@ const char *people_db_col(people_db_t *db, apr_dbd_row_t *row, int n);
 typedef struct people_txn_t people_txn_t;
 people_rc_e people_db_begin(apr_pool_t *p, people_db_t *db, int wait_ms,
                             people_txn_t **t, const char **err);
+/* Ends a transaction: COMMIT if commit, else ROLLBACK. A failed COMMIT
+ * returns PEOPLE_COMMIT_FAILED (and rolls back what it can). */
 people_rc_e people_db_end(people_txn_t *t, int commit, const char **err);
 
 /* --- The request path --- */

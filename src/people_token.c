@@ -9,7 +9,7 @@
 
 static const char hex[] = "0123456789abcdef";
 
-static char *to_hex(apr_pool_t *p, const unsigned char *b, size_t n)
+static char *people_to_hex(apr_pool_t *p, const unsigned char *b, size_t n)
 {
     char *out = apr_palloc(p, n * 2 + 1);
     size_t i;
@@ -23,7 +23,7 @@ static char *to_hex(apr_pool_t *p, const unsigned char *b, size_t n)
 
 /* A token is a run of visible ASCII; trims surrounding blanks. NULL when
  * nothing is left. */
-static const char *trim_token(apr_pool_t *p, const char *s, size_t n)
+static const char *people_trim_token(apr_pool_t *p, const char *s, size_t n)
 {
     const char *c;
     while (n && apr_isspace(*s)) {
@@ -40,7 +40,7 @@ static const char *trim_token(apr_pool_t *p, const char *s, size_t n)
     return n ? apr_pstrmemdup(p, s, n) : NULL;
 }
 
-static const char *from_cookie(apr_pool_t *p, const char *cookie)
+static const char *people_from_cookie(apr_pool_t *p, const char *cookie)
 {
     static const char name[] = "asc_auth_key";
     const char *s = cookie;
@@ -53,24 +53,28 @@ static const char *from_cookie(apr_pool_t *p, const char *cookie)
         }
         if (len > sizeof(name) && strncmp(s, name, sizeof(name) - 1) == 0
             && s[sizeof(name) - 1] == '=') {
-            return trim_token(p, s + sizeof(name), len - sizeof(name));
+            return people_trim_token(p, s + sizeof(name), len - sizeof(name));
         }
         s = end ? end + 1 : NULL;
     }
     return NULL;
 }
 
-const char *people_token_from_headers(apr_pool_t *p, const char *authorization,
-                                      const char *cookie)
+/* The token of the Authorization header. Returns 0 when the header leaves
+ * the cookie to be tried (absent, empty, another scheme such as Basic, or
+ * Bearer without a usable token), else 1 with *tok the raw token or NULL
+ * when the raw value is no token: then the cookie is not looked at. */
+static int people_from_authorization(apr_pool_t *p, const char *s,
+                                     const char **tok)
 {
-    const char *s = authorization;
     size_t n;
 
+    *tok = NULL;
     while (s && apr_isspace(*s)) {
         s++;
     }
     if (!s || !*s) {
-        return from_cookie(p, cookie);
+        return 0;
     }
     n = strlen(s);
     while (n && apr_isspace(s[n - 1])) {
@@ -78,14 +82,37 @@ const char *people_token_from_headers(apr_pool_t *p, const char *authorization,
     }
     if (n >= 6 && strncasecmp(s, "Bearer", 6) == 0
         && (n == 6 || apr_isspace(s[6]))) {
-        const char *tok = n > 7 ? trim_token(p, s + 7, n - 7) : NULL;
-        return tok ? tok : from_cookie(p, cookie);
+        *tok = n > 7 ? people_trim_token(p, s + 7, n - 7) : NULL;
+        return *tok != NULL;
     }
     if (memchr(s, ' ', n) || memchr(s, '\t', n)) {
         /* some other scheme (Basic ...): not ours */
-        return from_cookie(p, cookie);
+        return 0;
     }
-    return trim_token(p, s, n);
+    *tok = people_trim_token(p, s, n);
+    return 1;
+}
+
+const char *people_token_find(apr_pool_t *p, const char *authorization,
+                              const char *cookie,
+                              people_token_source_e *from)
+{
+    const char *tok;
+
+    if (people_from_authorization(p, authorization, &tok)) {
+        *from = tok ? PEOPLE_TOKEN_HEADER : PEOPLE_TOKEN_NONE;
+        return tok;
+    }
+    tok = people_from_cookie(p, cookie);
+    *from = tok ? PEOPLE_TOKEN_COOKIE : PEOPLE_TOKEN_NONE;
+    return tok;
+}
+
+const char *people_token_from_headers(apr_pool_t *p, const char *authorization,
+                                      const char *cookie)
+{
+    people_token_source_e from;
+    return people_token_find(p, authorization, cookie, &from);
 }
 
 const char *people_token_hash(apr_pool_t *p, const char *token)
@@ -96,7 +123,7 @@ const char *people_token_hash(apr_pool_t *p, const char *token)
     if (!EVP_Digest(token, strlen(token), md, &n, EVP_sha256(), NULL)) {
         return NULL;
     }
-    return to_hex(p, md, n);
+    return people_to_hex(p, md, n);
 }
 
 const char *people_token_generate(apr_pool_t *p)
@@ -105,5 +132,5 @@ const char *people_token_generate(apr_pool_t *p)
     if (apr_generate_random_bytes(b, sizeof(b)) != APR_SUCCESS) {
         return NULL;
     }
-    return to_hex(p, b, sizeof(b));
+    return people_to_hex(p, b, sizeof(b));
 }

@@ -12,6 +12,21 @@
 const char *people_token_from_headers(apr_pool_t *p, const char *authorization,
                                       const char *cookie);
 
+/* Where a request's token was found. A cookie is sent by the browser on
+ * its own, cross-site too; an Authorization header carrying a token never
+ * is. */
+typedef enum {
+    PEOPLE_TOKEN_NONE = 0,      /* no token */
+    PEOPLE_TOKEN_HEADER,        /* Authorization: <token> or Bearer <token> */
+    PEOPLE_TOKEN_COOKIE         /* the cookie asc_auth_key */
+} people_token_source_e;
+
+/* people_token_from_headers, also telling where the token came from
+ * (*from is PEOPLE_TOKEN_NONE when NULL is returned). */
+const char *people_token_find(apr_pool_t *p, const char *authorization,
+                              const char *cookie,
+                              people_token_source_e *from);
+
 /* Lowercase hex SHA-256 of the token (64 characters). */
 const char *people_token_hash(apr_pool_t *p, const char *token);
 

@@ -76,47 +76,97 @@ static void check_name_key(apr_pool_t *p, const char *s)
     CHECK(strcmp(people_name_key(p, k), k) == 0);
 }
 
-/* Section 3: "/{user}" and "/{user}/contacts", either ending in ".json";
- * {user} is @self, a UUID, or else a user name. */
+/* Section 3, written out again independently of src/people_route.c: the
+ * directory's literal segments (any letter case) and anything starting
+ * with '@' but @self are routes, never users; any route may end in
+ * ".json". */
+static int spec_literal(const char *seg)
+{
+    static const char *const lit[] = {"status", "filter", "simple", "search",
+                                      "email"};
+    size_t i;
+    if (seg[0] == '@') {
+        return strcasecmp(seg, "@self") != 0;
+    }
+    for (i = 0; i < sizeof(lit) / sizeof(lit[0]); i++) {
+        if (strcasecmp(seg, lit[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static people_resource_e spec_resource(apr_pool_t *p, const char *path,
+                                       const char **user, const char **arg)
+{
+    char *rest, *a, *b, *slash;
+    size_t n;
+
+    *user = *arg = NULL;
+    if (path[0] != '/' && path[0] != '\0') {
+        return PEOPLE_RES_NONE;
+    }
+    rest = apr_pstrdup(p, path[0] ? path + 1 : path);
+    n = strlen(rest);
+    if (n > 5 && strcmp(rest + n - 5, ".json") == 0) {
+        rest[n - 5] = '\0';
+    }
+    if (!*rest) {
+        return PEOPLE_RES_LIST;
+    }
+    a = rest;
+    if (!(slash = strchr(a, '/'))) {
+        if (!strcasecmp(a, "filter")) return PEOPLE_RES_FILTER;
+        if (!strcasecmp(a, "search")) return PEOPLE_RES_SEARCH;
+        if (!strcasecmp(a, "email")) return PEOPLE_RES_EMAIL;
+        *user = a;
+        return spec_literal(a) ? PEOPLE_RES_NONE : PEOPLE_RES_PROFILE;
+    }
+    *slash = '\0';
+    b = slash + 1;
+    if (strchr(b, '/') || !*a || !*b) {
+        return PEOPLE_RES_NONE;
+    }
+    *arg = b;
+    if (!strcasecmp(a, "status")) return PEOPLE_RES_STATUS;
+    if (!strcasecmp(a, "@search")) return PEOPLE_RES_AT_SEARCH;
+    *arg = NULL;
+    if (!strcasecmp(a, "simple")) {
+        return strcasecmp(b, "filter") ? PEOPLE_RES_NONE
+                                       : PEOPLE_RES_SIMPLE_FILTER;
+    }
+    *user = a;
+    return !strcasecmp(b, "contacts") && !spec_literal(a)
+           ? PEOPLE_RES_CONTACTS : PEOPLE_RES_NONE;
+}
+
 static void check_route(apr_pool_t *p, const char *path)
 {
     people_route_t r = people_route_parse(p, path);
-    const char *seg = path + 1, *slash;
-    char *user;
-    size_t n;
+    const char *user, *arg;
+    people_resource_e want = spec_resource(p, path, &user, &arg);
 
-    CHECK(r.resource == PEOPLE_RES_NONE || r.resource == PEOPLE_RES_PROFILE
-          || r.resource == PEOPLE_RES_CONTACTS);
-    if (path[0] != '/') {
-        CHECK(r.resource == PEOPLE_RES_NONE);
-        return;
-    }
-    /* what the route must be, worked out here */
-    slash = strchr(seg, '/');
-    if (slash) {
-        if (strcmp(slash, "/contacts") && strcmp(slash, "/contacts.json")) {
-            CHECK(r.resource == PEOPLE_RES_NONE);
-            return;
-        }
-        user = apr_pstrmemdup(p, seg, (apr_size_t)(slash - seg));
+    CHECK(r.resource == want);
+    if (want != PEOPLE_RES_STATUS && want != PEOPLE_RES_AT_SEARCH) {
+        CHECK(r.arg == NULL);
     }
     else {
-        user = apr_pstrdup(p, seg);
-        n = strlen(user);
-        if (n > 5 && strcmp(user + n - 5, ".json") == 0) {
-            user[n - 5] = '\0';
-        }
+        CHECK(r.arg && strcmp(r.arg, arg) == 0);
     }
-    if (!*user) {
-        CHECK(r.resource == PEOPLE_RES_NONE);
+    /* every path has an operation for OPTIONS, and an Allow list */
+    CHECK(people_route_operation(r.resource, "OPTIONS") == PEOPLE_DO_OPTIONS);
+    CHECK(strstr(people_route_allow(p, r.resource, ~(people_do_set_t)0),
+                 "OPTIONS") != NULL);
+    if (want != PEOPLE_RES_PROFILE && want != PEOPLE_RES_CONTACTS) {
+        if (want != PEOPLE_RES_NONE) {
+            CHECK(r.user == NULL);
+        }
         return;
     }
-    CHECK(r.resource == (slash ? PEOPLE_RES_CONTACTS : PEOPLE_RES_PROFILE));
-
     switch (r.kind) {
     case PEOPLE_USER_SELF:
         CHECK(r.user == NULL);
-        CHECK(strcmp(user, "@self") == 0);
+        CHECK(strcasecmp(user, "@self") == 0);
         break;
     case PEOPLE_USER_ID:
         CHECK(r.user != NULL);
@@ -127,7 +177,7 @@ static void check_route(apr_pool_t *p, const char *path)
         CHECK(r.user != NULL);
         CHECK(*r.user != '\0');
         CHECK(strchr(r.user, '/') == NULL);
-        CHECK(strcmp(user, "@self") != 0);
+        CHECK(strcasecmp(user, "@self") != 0);
         CHECK(people_uuid_normalise(p, user) == NULL);
         CHECK(strcmp(r.user, people_name_key(p, user)) == 0);
         break;

@@ -59,6 +59,20 @@ def test_get_self(api, alice):
     assert profile["email"] == "alice@example.com"
 
 
+@pytest.mark.parametrize("path", ["/@SELF", "/@Self.json", "/@sElF/contacts"])
+def test_self_in_any_letter_case_is_the_caller(api, alice, bob, path):
+    if path.endswith("/contacts"):
+        # a write through it reaches the caller's contacts, nobody else's
+        me = success(api("PUT", path, token=alice.token,
+                         json={"contacts": [{"type": "icq", "value": "self-case"}]}))
+        assert me["id"] == alice.id
+        assert {"type": "icq", "value": "self-case"} in me["contacts"]
+        assert {"type": "icq", "value": "self-case"} not in success(
+            api.profile(bob.id, bob.token))["contacts"]
+    else:
+        assert success(api("GET", path, token=alice.token))["id"] == alice.id
+
+
 @pytest.mark.parametrize("path", ["/@self.json", "/{id}.json", "/alice.json", "/{ID}.json"])
 def test_json_suffix_gives_the_same_answer(api, alice, path):
     plain = api.profile(alice.id, alice.token)

@@ -95,6 +95,44 @@ static void test_authorization_wins(void **state)
     expect_tok("Bearer atok", "a=b; asc_auth_key=ctok", "atok");
 }
 
+/* Where the token came from: a cookie is sent by a browser on its own,
+ * so a cross-site guard must tell it from a header. */
+static void expect_from(const char *auth, const char *cookie,
+                        people_token_source_e want, const char *tok)
+{
+    people_token_source_e from = (people_token_source_e)-1;
+    const char *got = people_token_find(pool, auth, cookie, &from);
+
+    if (from != want) {
+        fail_msg("auth [%s] cookie [%s]: source %d, want %d",
+                 auth ? auth : "(null)", cookie ? cookie : "(null)",
+                 (int)from, (int)want);
+    }
+    if (tok) {
+        assert_non_null(got);
+        assert_string_equal(got, tok);
+    }
+    else {
+        assert_null(got);
+    }
+}
+
+static void test_source(void **state)
+{
+    (void)state;
+    expect_from("tok", NULL, PEOPLE_TOKEN_HEADER, "tok");
+    expect_from("Bearer tok", "asc_auth_key=c", PEOPLE_TOKEN_HEADER, "tok");
+    expect_from(NULL, "asc_auth_key=c", PEOPLE_TOKEN_COOKIE, "c");
+    expect_from("", "asc_auth_key=c", PEOPLE_TOKEN_COOKIE, "c");
+    expect_from("Basic dXNlcjpwdw==", "asc_auth_key=c", PEOPLE_TOKEN_COOKIE,
+                "c");
+    expect_from("Bearer ", "asc_auth_key=c", PEOPLE_TOKEN_COOKIE, "c");
+    expect_from(NULL, NULL, PEOPLE_TOKEN_NONE, NULL);
+    expect_from("Basic x", "other=1", PEOPLE_TOKEN_NONE, NULL);
+    /* a raw header that is no token: refused, the cookie not looked at */
+    expect_from("to\x01k", "asc_auth_key=c", PEOPLE_TOKEN_NONE, NULL);
+}
+
 static void test_hash(void **state)
 {
     const char *h;
@@ -150,6 +188,7 @@ int main(void)
         cmocka_unit_test(test_cookie),
         cmocka_unit_test(test_absent),
         cmocka_unit_test(test_authorization_wins),
+        cmocka_unit_test(test_source),
         cmocka_unit_test(test_hash),
         cmocka_unit_test(test_hash_form),
         cmocka_unit_test(test_generate),

@@ -1,0 +1,81 @@
+/* Writes of a user's contacts: PUT (merge, or set with PeoplePutMode
+ * replace), POST (set), DELETE (remove), on /{user}/contacts. */
+#include "httpd.h"
+#include "http_protocol.h"
+
+#include "src/people_contacts.h"
+
+#include "mod_people_private.h"
+#include "mod_people_commit.h"
+#include "mod_people_config.h"
+#include "mod_people_http.h"
+
+typedef struct {
+    const people_call_t *call;
+    people_op_e op;
+    apr_array_header_t *body;
+} people_contacts_t;
+
+static int people_contacts_step(request_rec *r, people_db_t *db, void *baton)
+{
+    people_contacts_t *x = baton;
+    people_profile_t *u = NULL;
+    people_commit_t w;
+    const char *id, *err = NULL;
+    people_rc_e rc;
+    int rv;
+
+    if ((rv = people_user_id(r, db, x->call, &id)) != OK) {
+        return rv;
+    }
+    if (!people_may_see_all(&x->call->rq->caller, id)) {
+        return people_answer_error(r, HTTP_FORBIDDEN, "only the user, an "
+                                   "admin or the owner may change these "
+                                   "contacts");
+    }
+    if (people_commit_begin(r, db, &w) != OK) {
+        return DONE;
+    }
+    rc = people_store_write_contacts(r->pool, db, id, x->op, x->body,
+                                     people_cfg_max_contacts(r),
+                                     apr_table_get(r->headers_in, "If-Match"),
+                                     w.wait_ms, &u, &err);
+    rc = people_commit_end(r, &w, rc, &err);
+    if ((rv = people_answer_rc(r, rc, "writing contacts", err)) != OK) {
+        return rv;
+    }
+    return people_answer_profile(r, x->op == PEOPLE_OP_SET
+                                    && r->method_number == M_POST
+                                    ? HTTP_CREATED : HTTP_OK, u, 1);
+}
+
+/* The operation a method asks for. */
+static people_op_e people_contacts_op(request_rec *r, people_do_e op)
+{
+    switch (op) {
+    case PEOPLE_DO_CONTACTS_POST:
+        return PEOPLE_OP_SET;
+    case PEOPLE_DO_CONTACTS_DELETE:
+        return PEOPLE_OP_DELETE;
+    default:
+        return people_cfg_put_replace(r) ? PEOPLE_OP_SET : PEOPLE_OP_MERGE;
+    }
+}
+
+int people_contacts_write(request_rec *r, const people_call_t *call)
+{
+    people_contacts_t x = {call, people_contacts_op(r, call->op), NULL};
+    const char *msg;
+    char *buf = NULL;
+    size_t len = 0;
+
+    /* the body is read and checked before a database connection is held,
+     * and a body that is not understood changes nothing */
+    if (people_read_json_body(r, &buf, &len) != OK) {
+        return DONE;
+    }
+    if ((msg = people_body_parse(r->pool, buf, len, &x.body)) != NULL) {
+        return people_answer_error(r, HTTP_BAD_REQUEST, msg);
+    }
+    return people_db_run(r, people_contacts_step, &x);
+}
