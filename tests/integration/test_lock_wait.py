@@ -20,9 +20,8 @@ import pytest
 import requests
 
 import harness
-from harness import RUN_USER
 from checks import contacts_body, error, pairs, success
-from test_faults import FaultServer, retry_after_ok
+from test_faults import FaultServer, _as_run_user, retry_after_ok
 
 WRITERS = 4
 LOCK_WAIT = 2.0                     # the module's wait, README
@@ -51,7 +50,7 @@ class Holder:
         self.proc = subprocess.Popen(["/usr/bin/python3", "-c", HOLDER, server.params],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, cwd="/",
-                                     **harness._ids(RUN_USER))
+                                     **_as_run_user())
         line = self.proc.stdout.readline().strip()
         assert line == "locked", line + self.proc.stderr.read()
         self.released_at = None
