@@ -9,7 +9,8 @@ IMMEDIATE and lets it go when the test says so:
   release (they did wait), and its write is stored;
 - held until every writer has been answered: each is answered 503 with Retry-After no
   sooner than about 2 s after it was sent, not much later (the queue counts), and while
-  the lock is still held; nothing is stored.
+  the lock is still held; nothing is stored; reads meanwhile are answered at once (WAL),
+  before the first writer is refused.
 """
 
 import subprocess
@@ -162,6 +163,11 @@ def test_lock_held_answers_503_after_about_two_seconds_for_every_writer(lock_ser
     holder = Holder(srv)
     try:
         threads, results, _ = run_writers(srv, users, "during")
+        # reads are not blocked (WAL): one per user while the writers wait
+        reads = {}
+        for u in users:
+            t0 = time.monotonic()
+            reads[u.name] = (srv.api.profile(u.id, u.token), t0, time.monotonic())
         # the lock is held until every writer has its answer (at most 30 s)
         join(threads)
         released = holder.release()
@@ -184,6 +190,11 @@ def test_lock_held_answers_503_after_about_two_seconds_for_every_writer(lock_ser
         assert took < 2 * LOCK_WAIT + 0.5, f"{u.name} was refused only after {took:.2f} s"
         assert t1 < released
     assert after == before, "a refused write changed the database"
+    first_refusal = min(t1 for _, _, t1 in results.values())
+    for name, (r, t0, t1) in reads.items():
+        assert pairs(success(r)) == [("phone", "0")]
+        # answered while the writers were still waiting for the lock
+        assert t1 < first_refusal, f"GET for {name} waited for the writers ({t1 - t0:.2f} s)"
     # the lock is gone: writes work again at once
     for u in users:
         r = srv.api.contacts("PUT", u.id, contacts_body(("after", "1")), u.token)

@@ -21,7 +21,6 @@ import time
 import requests
 
 import harness
-from harness import API_BASE
 from checks import error, pairs, success
 from test_topology import BIG, OUTAGE_LOG, topology  # noqa: F401 (the fixture)
 
@@ -169,7 +168,7 @@ def first_requests(fronts, users, per_front=16):
     return stored, bad
 
 
-def outage_cycle(topology, users, mine, next_gen, prior):
+def outage_cycle(topology, users, mine, next_gen, prior):  # noqa: F811
     """1. load through both front ends; PostgreSQL stops under it; the writers stop while it
     is down (so that what the outage left stored is seen before anything overwrites it);
     2. PostgreSQL starts again: the first requests to each front end all succeed, and show
