@@ -100,8 +100,12 @@ unit: $(UNIT_BIN)
 
 # The integration suite: the real httpd under both MPMs, on SQLite and on a
 # PostgreSQL server the run starts itself. PEOPLE_TEST_MPMS and
-# PEOPLE_TEST_DBS narrow it.
+# PEOPLE_TEST_DBS narrow it. First the harness checks itself (apache2
+# without the module: the error-log check, the log classifier, the database
+# snapshots every "nothing changed" check relies on).
 integration: build
+	cd tests/integration && PYTHONDONTWRITEBYTECODE=1 PEOPLE_HARNESS_SELFTEST=1 \
+	    $(PYTHON) -m pytest -q test_harness_selftest.py
 	cd tests/integration && PYTHONDONTWRITEBYTECODE=1 $(PYTHON) -m pytest -q
 
 test: deps

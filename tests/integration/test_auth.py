@@ -63,7 +63,7 @@ def test_expired_token_is_401(server, api, user):
         changed = server.sql_changes(
             f"UPDATE people_tokens SET expires = expires - 172800 WHERE hash = '{digest}'")
         if changed != 1:
-            pytest.skip("cannot make an expired token: --expires-days -1 is refused "
+            pytest.fail("cannot make an expired token: --expires-days -1 is refused "
                         f"({p.stderr.strip()}) and people_tokens could not be back-dated")
     unauthorized(api("GET", "/@self", token=token))
 

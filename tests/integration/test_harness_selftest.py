@@ -1,5 +1,5 @@
 """Checks the harness itself (PEOPLE_HARNESS_SELFTEST=1): apache2 without the module,
-the error-log check, the database plumbing. Skipped otherwise (see conftest.py)."""
+the error-log check, the database plumbing. The main run leaves it out (see conftest.py)."""
 
 import pwd
 

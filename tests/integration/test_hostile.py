@@ -25,6 +25,17 @@ SEED = 20261129
 VICTIM_CONTACTS = [("mail", "victim@example.org"), ("phone", "+1 555 0100"), ("skype", "victim")]
 CATEGORIES = {"bodies", "paths", "headers", "framing", "methods"}
 
+# Where the module answers otherwise than the contract requires, until the glue is fixed:
+# case -> (the contract's status, the module's answer today). The check expects today's
+# answer exactly, and the run prints the list; the fix deletes the entry.
+DEVIATIONS = {"Content-Type json-space-comma": (415, 400)}
+
+
+def deviation(case, contract):
+    want, today = DEVIATIONS[case]
+    assert want == contract, (case, want, contract)
+    return today
+
 # what httpd itself logs at warn/error for the requests of this file
 HTTPD_INVALID_URI = r"\[core:error\] .* AH10244: invalid URI path \("
 
@@ -414,8 +425,10 @@ def test_hostile_bodies(hostile):
         ("application/json;;;;===", 400),
         ("APPLICATION/JSON ; x", 400),
         ("application/json" + "; p=v" * 1000, 400),
-        ("application/json, text/plain", {400, 415}),
-        ("application/json ,text/plain", {400, 415}),
+        ("application/json, text/plain", 415),
+        # not one media type: 415 by the contract (section 5); the module reads the type up
+        # to the space and answers 400 for the body (see DEVIATIONS)
+        ("application/json ,text/plain", deviation("Content-Type json-space-comma", 415)),
         ("text/plain; application/json", 415),
         ("application/jsonp", 415),
         ("application/json-patch+json", 415),
@@ -459,7 +472,7 @@ def test_hostile_paths(hostile):
     # dot segments, encoded or not: normalised by httpd before the module sees them
     get("encoded-dotdot-out-of-api", base + "/%2e%2e", (), httpd={404})
     get("encoded-dotdot-far", base + "/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd", (),
-        httpd={400, 404})
+        httpd={400})
     get("dotdot-above-root", base + "/../../../../../etc/passwd", (), httpd={400})
     get("encoded-dotdot-inside", base + "/nosuch/%2e%2e/nosuch2", 404)
     get("dotdot-inside", base + "/nosuch/../nosuch2", 404)
@@ -468,8 +481,8 @@ def test_hostile_paths(hostile):
     get("many-slashes", base + "////nosuch////", 404)
     get("dotdot-mixed-case", base + "/nosuch/%2E%2e/x.json", 404)
     # %00, %2F and bad escapes: httpd refuses them itself
-    get("encoded-nul", base + "/a%00b", (), httpd={400, 404})
-    get("encoded-nul-after-self", base + "/@self%00", (), httpd={400, 404})
+    get("encoded-nul", base + "/a%00b", (), httpd={404})
+    get("encoded-nul-after-self", base + "/@self%00", (), httpd={404})
     get("encoded-slash", base + "/a%2Fb", (), httpd={404})
     get("encoded-slash-lower", base + "/a%2fb", (), httpd={404})
     get("dotdot-encoded-slash", base + "/..%2fbob", (), httpd={404})
@@ -478,9 +491,9 @@ def test_hostile_paths(hostile):
     get("bad-escape", base + "/a%zz", (), httpd={400})
     get("lone-percent", base + "/a%", (), httpd={400})
     get("half-escape", base + "/a%4", (), httpd={400})
-    put("encoded-nul-in-user", f"{base}/{v.name}%00/contacts", (), httpd={400, 404})
+    put("encoded-nul-in-user", f"{base}/{v.name}%00/contacts", (), httpd={404})
     put("encoded-slash-in-user", f"{base}/{v.name}%2F/contacts", (), httpd={404})
-    put("contacts-encoded-nul", f"{base}/{v.id}/contacts%00", (), httpd={400, 404})
+    put("contacts-encoded-nul", f"{base}/{v.id}/contacts%00", (), httpd={404})
     # @self, braces and UUID look-alikes
     get("encoded-at-self-bad-route", base + "/%40self/contactz", 404)
     put("encoded-at-self-profile", base + "/%40self", 405)
@@ -537,9 +550,9 @@ def test_odd_headers(hostile):
     # duplicate Content-Type headers are joined by httpd: not one JSON type, or JSON twice
     send("two Content-Types json+text", [auth, json_ct, ("Content-Type", "text/plain")], 415)
     send("two Content-Types text+json", [auth, ("Content-Type", "text/plain"), json_ct], 415)
-    send("two Content-Types json+json", [auth, json_ct, json_ct], {400, 415})
+    send("two Content-Types json+json", [auth, json_ct, json_ct], 415)
     send("Content-Type with vertical tab", [auth, ("Content-Type", "application/json\x0bx")],
-         {400, 415}, httpd={400})
+         (), httpd={400})
     send("Content-Type with control char", [auth, ("Content-Type", "application/json\x01")],
          {415}, httpd={400})
     # huge header values: the module answers up to httpd's field limit, httpd past it
@@ -574,7 +587,7 @@ def test_odd_headers(hostile):
     send("cookie with ctrl", [("Cookie", "asc_auth_key=" + v.token + "\x01"), json_ct], 401,
          httpd={400})
     send("cookie twice", [("Cookie", f"asc_auth_key=x; asc_auth_key={v.token}"), json_ct],
-         {400, 401})
+         401)
     # header syntax httpd refuses before any module runs
     send("space in header name", [auth, json_ct, ("X Bad", "1")], (), httpd={400})
     send("colon-less header", [auth, json_ct, ("X-NoColon\r\nBroken", "")], (), httpd={400})
@@ -583,8 +596,8 @@ def test_odd_headers(hostile):
          content_length=False)
     send("negative Content-Length", [auth, json_ct, ("Content-Length", "-1")], (), httpd={400},
          content_length=False)
-    send("huge Content-Length", [auth, json_ct, ("Content-Length", "9" * 30)], 413,
-         httpd={400, 413}, content_length=False)
+    send("huge Content-Length", [auth, json_ct, ("Content-Length", "9" * 30)], (),
+         httpd={400}, content_length=False)
     send("two Content-Lengths", [auth, json_ct, ("Content-Length", "3"),
                                  ("Content-Length", "5")], (), httpd={400},
          content_length=False)
@@ -652,7 +665,7 @@ def test_broken_framing(hostile):
         send(f"chunked, {name}", build(srv, "PUT", target, chunked, framing,
                                        content_length=False),
              400 if "longer" in name or "missing" in name else (),
-             httpd={400, 413}, closed=True, half_close=True)
+             httpd={413 if "overflowing" in name else 400}, closed=True, half_close=True)
     for name, framing in [
         ("size larger than data, then EOF", b"%x\r\n%s" % (len(good) + 50, good)),
         ("no last chunk, then EOF", b"%x\r\n%s\r\n" % (len(good), good)),
@@ -715,8 +728,8 @@ def test_odd_methods(hostile):
     # TRACE: httpd's core answers it in map_to_storage (TraceEnable defaults to on), echoing
     # the request back to the same client, unless the module takes that hook for its
     # locations; then the module refuses it like any other method
-    send("TRACE", profile, 405, httpd={200, 405}, body=b"")
-    send("TRACE", contacts, 405, httpd={200, 405}, body=b"")
+    send("TRACE", profile, 405, body=b"")
+    send("TRACE", contacts, 405, body=b"")
     # method names httpd refuses
     send("G\x01T", contacts, (), httpd={400})
     send("GET\x00", contacts, (), httpd={400})
@@ -724,8 +737,24 @@ def test_odd_methods(hostile):
     assert not failures, f"{len(failures)} answers were wrong:\n" + "\n\n".join(failures[:40])
 
 
-def test_server_still_answers_and_nothing_changed(hostile):
+RUNNERS = {"bodies": test_hostile_bodies, "paths": test_hostile_paths,
+           "headers": test_odd_headers, "framing": test_broken_framing,
+           "methods": test_odd_methods}
+
+
+def test_server_still_answers_and_nothing_changed(hostile, request):
     st, srv, v = hostile, hostile.server, hostile.victim
+    # run alone (or with -k), this test sends the hostile requests of the categories that
+    # have not run, so that "nothing changed" is never judged after no hostile request
+    assert set(RUNNERS) == CATEGORIES
+    for name, run in RUNNERS.items():
+        if name not in st.ran:
+            for mark in getattr(run, "pytestmark", []):
+                request.node.add_marker(
+                    getattr(pytest.mark, mark.name)(*mark.args, **mark.kwargs))
+            run(st)
+    assert st.ran == CATEGORIES
+    assert st.sent >= 300, f"only {st.sent} hostile requests were sent"
     after = srv.db_snapshot()
     assert after == st.snapshot, "the stored data changed during the hostile requests"
     profile = success(srv.api.profile(v.id, v.token))
@@ -735,6 +764,5 @@ def test_server_still_answers_and_nothing_changed(hostile):
     assert pairs(success(r)) == VICTIM_CONTACTS + [("icq", "after")]
     print(f"\n[{srv.name}] hostile requests sent: {st.sent} "
           f"(categories run: {sorted(st.ran)}); answered by httpd itself: "
-          f"{dict(sorted(st.httpd_refusals.items(), key=str))}")
-    if st.ran == CATEGORIES:
-        assert st.sent >= 300, f"only {st.sent} hostile requests were sent"
+          f"{dict(sorted(st.httpd_refusals.items(), key=str))}; answers that differ from "
+          f"the contract (contract, today): {DEVIATIONS}")
