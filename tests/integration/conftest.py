@@ -86,6 +86,15 @@ def _error_log_check(request):
         yield
         return
     srv = request.getfixturevalue("server")
+    # lines written after the previous test's check (a child's exit, a request whose
+    # access-log line came late) belong to that test: name it rather than blame this one
+    previous, declared = getattr(srv, "last_test", (None, []))
+    srv.wait_for_access_log()
+    late = harness.unexpected_log_lines(srv.errlog.new_lines(), declared)
+    if late:
+        pytest.fail(f"logged after {previous or 'the server started'} had finished:\n"
+                    + "\n".join(late), pytrace=False)
+    srv.last_test = (request.node.nodeid, harness.declared_patterns(request.node))
     yield
     failure = harness.log_check_failure(srv, request.node)
     if failure:

@@ -379,13 +379,17 @@ def test_graceful_restarts_under_write_load(fault_server):
     w = Writers(srv, prefix="g")
     t0 = time.monotonic()
     restarts = []
+    def written(n):
+        """Waits until n more writes were answered 200 (the load flows)."""
+        goal = len(w.answered(200)) + n
+        assert harness.wait_until(lambda: len(w.answered(200)) >= goal, 30), w.statuses()
     with w:
-        time.sleep(1.5)
+        written(20)
         for _ in range(3):
             t = time.monotonic()
             srv.graceful()
             restarts.append(round(time.monotonic() - t, 2))
-            time.sleep(1.5)
+            written(20)
     took = time.monotonic() - t0
     w.stored = w.stored_types()
     print(f"\n[{srv.name}] 3 graceful restarts took {restarts} s, {took:.1f} s in all")

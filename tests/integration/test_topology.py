@@ -234,16 +234,14 @@ def test_postgres_outage_answers_503_quickly_then_recovers(topology):
             assert took < 5.0, f"request {i} took {took:.2f} s while PostgreSQL was down"
     finally:
         topology.pg.resume()
+    # the first request after the restart succeeds, through the balancer and on each
+    # front end (README: "clients see no error after the restart")
     t_back = time.monotonic()
-    # within 10 s a request succeeds again, without restarting Apache
-    ok_after = None
-    while time.monotonic() - t_back < 10:
-        r = topology.lb.api.profile(user.id, user.token)
-        if r.status_code == 200:
-            ok_after = time.monotonic() - t_back
-            break
-        time.sleep(0.2)
-    assert ok_after is not None, "no success within 10 s of PostgreSQL's restart"
+    for target in [topology.lb, *topology.front]:
+        r = target.api.profile(user.id, user.token)
+        assert r.status_code == 200, f"first request to {target.name} after the restart: " \
+                                     f"{r.status_code} {r.text[:200]}"
+    ok_after = time.monotonic() - t_back
     # and then every pooled connection works (stale ones reconnect and re-prepare)
     failures = []
 
@@ -257,8 +255,9 @@ def test_postgres_outage_answers_503_quickly_then_recovers(topology):
         th.start()
     for th in threads:
         th.join(60)
-    print(f"\noutage: slowest answer while down {worst:.2f} s; first success {ok_after:.2f} s "
-          f"after restart; {len(failures)} failures afterwards")
+    print(f"\noutage: slowest answer while down {worst:.2f} s; the first requests after the "
+          f"restart (balancer, each front end) all 200 in {ok_after:.2f} s; "
+          f"{len(failures)} failures afterwards")
     assert not failures, failures[:5]
     # no write made during the outage is stored, the one before it is
     assert pairs(success(topology.front[0].api.profile(user.id, user.token))) == \
