@@ -108,11 +108,16 @@ integration: build
 	    $(PYTHON) -m pytest -q test_harness_selftest.py
 	cd tests/integration && PYTHONDONTWRITEBYTECODE=1 $(PYTHON) -m pytest -q
 
+# Also, bounded: the integration suite once more against the sanitizer build on
+# one server configuration, and each fuzz harness for FUZZ_SECONDS (its new
+# inputs join the repository's corpus). Any report or finding fails it.
 test: deps
 	$(MAKE) build
 	$(MAKE) unit
 	$(MAKE) fuzz-check
 	$(MAKE) integration
+	$(MAKE) test-asan SAN_MPMS=event SAN_DBS=sqlite
+	$(MAKE) fuzz
 
 run: deps
 	$(MAKE) build
@@ -135,11 +140,14 @@ include tests/fuzz/fuzz.mk
 # --- Sanitizers and valgrind (make test-asan, make test-valgrind) ---------
 #
 # test-asan: the module and people-admin built with ASan and UBSan, the
-# whole integration suite against them, httpd started with the ASan runtime
+# whole integration suite against them (the suite's servers on SAN_MPMS x
+# SAN_DBS; make test narrows it to one), httpd started with the ASan runtime
 # preloaded; any report fails the run. Leak detection is off for httpd,
 # which leaves its pools to the operating system at exit.
 SAN_FLAGS   = -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer
+SAN_MPMS   ?= event prefork
+SAN_DBS    ?= sqlite pgsql
 SAN_REPORTS = /tmp/mod_people-sanitizer-reports
 VG_REPORTS  = /tmp/mod_people-valgrind-reports
 VG_TESTS    = test_put_merge.py test_post_delete.py test_profile.py \
@@ -152,6 +160,7 @@ test-asan: deps
 	    LDFLAGS="$(SAN_FLAGS)"
 	rm -rf $(SAN_REPORTS) && mkdir -p $(SAN_REPORTS) && chmod 1777 $(SAN_REPORTS)
 	cd tests/integration && PYTHONDONTWRITEBYTECODE=1 \
+	    PEOPLE_TEST_MPMS="$(SAN_MPMS)" PEOPLE_TEST_DBS="$(SAN_DBS)" \
 	    PEOPLE_BUILD_DIR=$(CURDIR)/$(BUILD)/asan \
 	    PEOPLE_APACHE_PRELOAD="$$($(CC) -print-file-name=libasan.so)" \
 	    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:log_path=$(SAN_REPORTS)/asan \

@@ -4,7 +4,11 @@
 # goal wherever it is included.
 #
 #   make fuzz [FUZZ_SECONDS=60]  build the harnesses, fuzz each one for
-#                                FUZZ_SECONDS on a copy of its seed corpus
+#                                FUZZ_SECONDS on a copy of its seed corpus,
+#                                then merge the inputs that reached new code
+#                                into the seed corpus (commit them: the
+#                                corpus grows with every run; make test runs
+#                                this too)
 #   make fuzz-check              build them and replay the seed corpus only
 #                                (a few seconds; for make test)
 #
@@ -49,9 +53,11 @@ $(FUZZ_BIN): $(FUZZ_OUT)/fuzz_%: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DIR)/fuzz_common.h 
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SANITIZE) -o $@ $< \
 	    $(FUZZ_OBJ) $(LDLIBS_APR) $(LDLIBS_CORE)
 
-# Each harness fuzzes a fresh copy of its seeds, so the repository's corpus
-# is never written to. libFuzzer exits non-zero on a crash, a leak, a
-# timeout, running out of memory or a sanitizer report; so does this.
+# Each harness fuzzes a fresh copy of its seeds; after a clean run, the
+# inputs of that copy that reach code the seeds do not are merged into the
+# repository's corpus (libFuzzer's -merge=1 adds only those). libFuzzer
+# exits non-zero on a crash, a leak, a timeout, running out of memory or a
+# sanitizer report; so does this, and then merges nothing.
 fuzz: $(FUZZ_BIN)
 	@rc=0; summary=$(FUZZ_OUT)/summary.txt; : >$$summary; \
 	for t in $(FUZZ_TARGETS); do \
@@ -65,7 +71,12 @@ fuzz: $(FUZZ_BIN)
 	        -artifact_prefix=$$art/ $$corpus >$$log 2>&1; st=$$?; \
 	    runs=$$(sed -n 's/^Done \([0-9][0-9]*\) runs.*/\1/p' $$log | tail -n 1); \
 	    if [ $$st -eq 0 ] && [ -n "$$runs" ]; then \
-	        result="ok"; \
+	        before=$$(ls $(FUZZ_DIR)/corpus/$$t | wc -l); \
+	        $(FUZZ_ENV) $(FUZZ_OUT)/fuzz_$$t $(FUZZ_OPTIONS) -merge=1 \
+	            $(FUZZ_DIR)/corpus/$$t $$corpus >$(FUZZ_OUT)/merge-$$t.log 2>&1 \
+	            || { rc=1; tail -n 20 $(FUZZ_OUT)/merge-$$t.log; }; \
+	        added=$$(( $$(ls $(FUZZ_DIR)/corpus/$$t | wc -l) - before )); \
+	        result="ok, $$added new inputs in $(FUZZ_DIR)/corpus/$$t"; \
 	    else \
 	        runs="about $$(sed -n 's/^#\([0-9][0-9]*\).*/\1/p' $$log | tail -n 1)"; \
 	        rc=1; result="FAILED (exit $$st), input in $$art/"; \
