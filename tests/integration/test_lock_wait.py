@@ -118,12 +118,18 @@ def check_log(srv, allowed=()):
     assert not bad, "unexpected lines in the error log:\n" + "\n".join(bad)
 
 
-def test_lock_released_after_one_second_lets_every_waiting_writer_through(lock_server):
-    srv = lock_server
+def writers_with_a_phone(srv, prefix):
+    """WRITERS new users, each with one stored contact; the log checked clean first."""
     check_log(srv)
-    users = [srv.new_user("short") for _ in range(WRITERS)]
+    users = [srv.new_user(prefix) for _ in range(WRITERS)]
     for u in users:
         success(srv.api.contacts("PUT", u.id, contacts_body(("phone", "0")), u.token))
+    return users
+
+
+def test_lock_released_after_one_second_lets_every_waiting_writer_through(lock_server):
+    srv = lock_server
+    users = writers_with_a_phone(srv, "short")
     holder = Holder(srv)
     try:
         threads, results, sent = run_writers(srv, users, "after")
@@ -155,10 +161,7 @@ def test_lock_released_after_one_second_lets_every_waiting_writer_through(lock_s
 
 def test_lock_held_answers_503_after_about_two_seconds_for_every_writer(lock_server):
     srv = lock_server
-    check_log(srv)
-    users = [srv.new_user("long") for _ in range(WRITERS)]
-    for u in users:
-        success(srv.api.contacts("PUT", u.id, contacts_body(("phone", "0")), u.token))
+    users = writers_with_a_phone(srv, "long")
     before = srv.db_snapshot()
     holder = Holder(srv)
     try:
