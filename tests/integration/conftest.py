@@ -14,8 +14,6 @@ Environment:
                            (test_harness_selftest.py only; the other run leaves it out)
 """
 
-import os
-import re
 import shutil
 
 import pytest
@@ -23,14 +21,7 @@ import pytest
 import harness
 
 
-def _env_list(name, default):
-    value = os.environ.get(name)
-    items = re.split(r"[\s,]+", value.strip()) if value and value.strip() else list(default)
-    return [i for i in items if i]
-
-
-MPMS = _env_list("PEOPLE_TEST_MPMS", ["event", "prefork"])
-DBS = _env_list("PEOPLE_TEST_DBS", ["sqlite", "pgsql"])
+MPMS, DBS = harness.TEST_MPMS, harness.TEST_DBS
 for _m in MPMS:
     if _m not in ("event", "prefork", "worker"):
         raise pytest.UsageError(f"PEOPLE_TEST_MPMS: unknown MPM {_m!r}")
@@ -43,11 +34,16 @@ COMBOS = [(m, d) for m in MPMS for d in DBS]
 def pytest_collection_modifyitems(config, items):
     """The harness self-test runs apart (PEOPLE_HARNESS_SELFTEST=1: apache2 without the
     module; `make integration` runs it first): each run deselects the other's tests, so
-    neither reports skips."""
+    neither reports skips. Tests marked for a database PEOPLE_TEST_DBS leaves out are
+    deselected too."""
     keep, drop = [], []
     for item in items:
         is_self = item.fspath.basename == "test_harness_selftest.py"
-        (keep if is_self == harness.SELFTEST else drop).append(item)
+        # tests on servers of their own with one database (@pytest.mark.db("sqlite")) run
+        # when PEOPLE_TEST_DBS names it
+        dbs = [a for m in item.iter_markers("db") for a in m.args]
+        wanted = is_self == harness.SELFTEST and all(d in DBS for d in dbs)
+        (keep if wanted else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -9,6 +9,8 @@ import harness
 from harness import API_BASE
 from checks import concurrent_puts, pairs, success
 
+pytestmark = pytest.mark.db("sqlite")
+
 
 class ConfigServer(harness.Server):
     """The suite's server with extra lines at the end of its configuration."""
@@ -84,7 +86,7 @@ def test_good_values_pass_configtest(base):
 
 
 @pytest.mark.parametrize("mode", ["group", "full", "normal"])
-@pytest.mark.parametrize("mpm", ["event", "prefork"])
+@pytest.mark.parametrize("mpm", harness.TEST_MPMS)
 def test_every_durability_mode_serves_concurrent_writes(workdir, mode, mpm):
     srv = ConfigServer(workdir, f"dur-{mode}", f"PeopleDurability {mode}", mpm)
     try:

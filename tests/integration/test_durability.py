@@ -25,6 +25,8 @@ import pytest
 import harness
 from checks import concurrent_puts, pairs, success
 
+pytestmark = pytest.mark.db("sqlite")
+
 THREADS = 4
 PUTS = 8
 TRACED = "write,pwrite64,pwritev,pwritev2,writev,fsync,fdatasync,sendfile,sendmsg"
@@ -199,7 +201,7 @@ def traced_puts(workdir, mode, mpm):
         assert not problems, problems
 
 
-@pytest.mark.parametrize("mpm", ["event", "prefork"])
+@pytest.mark.parametrize("mpm", harness.TEST_MPMS)
 @pytest.mark.parametrize("mode", ["group", "full"])
 def test_every_acknowledged_write_is_synced_before_its_answer(workdir, mode, mpm):
     answers, syncs = traced_puts(workdir, mode, mpm)
@@ -218,7 +220,7 @@ def test_every_acknowledged_write_is_synced_before_its_answer(workdir, mode, mpm
         print(f"[{mode}-{mpm}] writes per sync: {len(ok) / max(len(syncs), 1):.2f}")
 
 
-@pytest.mark.parametrize("mpm", ["event", "prefork"])
+@pytest.mark.parametrize("mpm", harness.TEST_MPMS)
 def test_normal_durability_is_seen_to_answer_before_syncing(workdir, mpm):
     answers, syncs = traced_puts(workdir, "normal", mpm)
     ok = [a for a in answers if a["status"] == 200]

@@ -21,7 +21,9 @@ import harness
 from harness import API_BASE, RUN_USER
 from checks import contacts_body, error, pairs, success
 
-MPMS = ["event", "prefork"]
+pytestmark = pytest.mark.db("sqlite")
+
+MPMS = harness.TEST_MPMS
 BIG = "/big"                      # a location on the fault servers with room for many contacts
 WRITERS = 4
 

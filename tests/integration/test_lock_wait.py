@@ -24,6 +24,8 @@ import harness
 from checks import contacts_body, error, pairs, success
 from test_faults import FaultServer, _as_run_user, retry_after_ok
 
+pytestmark = pytest.mark.db("sqlite")
+
 WRITERS = 4
 LOCK_WAIT = 2.0                     # the module's wait, README
 BUSY_LOG = r"\[people:(?:warn|error)\] .*PEOPLE\d+: .*(?:locked|busy)"
@@ -41,7 +43,7 @@ print("released", time.monotonic(), flush=True)
 """
 
 
-@pytest.fixture(scope="module", params=["event", "prefork"])
+@pytest.fixture(scope="module", params=harness.TEST_MPMS)
 def lock_server(request, workdir):
     yield from harness.serve(FaultServer(request.param, workdir, "lockwait"))
 

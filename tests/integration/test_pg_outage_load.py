@@ -18,11 +18,14 @@ Assertions made in the writer threads are collected and re-raised in the test.
 import threading
 import time
 
+import pytest
 import requests
 
 import harness
 from checks import error, pairs, success
 from test_topology import BIG, OUTAGE_LOG, topology  # noqa: F401 (the fixture)
+
+pytestmark = pytest.mark.db("pgsql")
 
 # The status of a successful POST (set) as the handler answers it today. The contract
 # (spec section 6) now says 200; this constant changes with the handler.

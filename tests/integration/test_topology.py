@@ -17,6 +17,8 @@ import harness
 from harness import API_BASE
 from checks import concurrent_puts, contacts_body, error, pairs, success
 
+pytestmark = pytest.mark.db("pgsql")
+
 BIG = "/big"                 # a location on the front ends with room for 1000 contacts
 THREADS = 8
 PUTS = 20

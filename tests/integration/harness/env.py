@@ -22,6 +22,17 @@ APACHE_PRELOAD = os.environ.get("PEOPLE_APACHE_PRELOAD")
 VALGRIND_DIR = os.environ.get("PEOPLE_VALGRIND_DIR")
 KEEP = os.environ.get("PEOPLE_TEST_KEEP") == "1"
 
+
+def _env_list(name, default):
+    value = os.environ.get(name, "").replace(",", " ").split()
+    return value or list(default)
+
+
+# the MPMs and databases the run covers (PEOPLE_TEST_MPMS, PEOPLE_TEST_DBS): the suite's
+# shared servers, and the tests that start servers of their own, narrow to these
+TEST_MPMS = _env_list("PEOPLE_TEST_MPMS", ["event", "prefork"])
+TEST_DBS = _env_list("PEOPLE_TEST_DBS", ["sqlite", "pgsql"])
+
 API_BASE = "/api/2.0/people"
 # the three API locations of the generated config: prefix -> what is special there
 LOC_MAIN = ""
