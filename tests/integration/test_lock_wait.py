@@ -28,7 +28,7 @@ pytestmark = pytest.mark.db("sqlite")
 
 WRITERS = 4
 LOCK_WAIT = 2.0                     # the module's wait, README
-BUSY_LOG = r"\[people:(?:warn|error)\] .*PEOPLE\d+: .*(?:locked|busy)"
+BUSY_LOG = r"\[people:error\] .*PEOPLE01: .*(?:locked|busy)"
 
 # holds the write lock until a line arrives on stdin
 HOLDER = """
