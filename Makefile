@@ -2,17 +2,27 @@
 #
 #   make            build/mod_people.so and build/people-admin
 #   make run        install what is missing, build, serve a demo on 127.0.0.1:8080
-#   make test       install what is missing, build, unit + integration tests
-#   make install    apxs -i the module, people-admin, and a2enmod's files
+#   make test       install what is missing, build, unit + integration tests,
+#                   and (as root) the package install test
+#   make check      unit + integration tests, installing nothing (package builds)
+#   make install    the module, people-admin and its man page, a2enmod's files;
+#                   honours DESTDIR and PREFIX (default /usr/local)
+#   make deb        build/libapache2-mod-people_VERSION_ARCH.deb
 #
-# apxs tells the flags httpd was built with; the module is linked here
-# rather than through apxs -c so that the same core objects also make
-# people-admin and the unit tests.
+# apxs tells the flags httpd was built with and where modules and httpd's
+# configuration go; the module is linked here rather than through apxs -c
+# so that the same core objects also make people-admin and the unit tests.
+# CFLAGS, CPPFLAGS and LDFLAGS are the caller's (a package build sets them):
+# the flags the build needs are added to them, never replaced by them.
+# -Werror is on unless WERROR=0 (the package build turns it off).
 
 APXS     ?= apxs
 PYTHON   ?= /usr/bin/python3
 PORT     ?= 8080
 BUILD    ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+WERROR   ?= 1
 
 # Debian packages the build, the demo and the tests need.
 DEB_PACKAGES = apache2 apache2-dev libjansson-dev libssl-dev \
@@ -28,13 +38,18 @@ HTTPD_INC  := $(shell $(APXS) -q INCLUDEDIR)
 APR_CFLAGS := $(shell $(APXS) -q EXTRA_CPPFLAGS) \
               $(shell apr-1-config --includes) $(shell apu-1-config --includes)
 MODDIR     := $(shell $(APXS) -q LIBEXECDIR)
+HTTPD_CONF := $(shell $(APXS) -q SYSCONFDIR)
 endif
 
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -fPIC -fvisibility=hidden -Wall -Wextra -Werror -Wshadow \
+NEED_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden -Wall -Wextra -Wshadow \
            -Wmissing-prototypes -Wformat=2 -fstack-protector-strong \
-           -D_FORTIFY_SOURCE=2 $(EXTRA_CFLAGS)
-CPPFLAGS += -I$(HTTPD_INC) $(APR_CFLAGS) -I.
+           $(if $(filter 0,$(WERROR)),,-Werror)
+PEOPLE_CPPFLAGS = -I$(HTTPD_INC) $(APR_CFLAGS) -I.
+# _FORTIFY_SOURCE=2 unless the caller chose a level
+FORTIFY = $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),,-D_FORTIFY_SOURCE=2)
+ALL_CFLAGS = $(PEOPLE_CPPFLAGS) $(FORTIFY) $(CPPFLAGS) $(NEED_CFLAGS) $(CFLAGS) \
+             $(EXTRA_CFLAGS)
 LDLIBS_CORE = -ljansson -lcrypto -lsqlite3
 LDLIBS_APR  = -lapr-1 -laprutil-1
 
@@ -52,7 +67,7 @@ HEADERS  = $(wildcard src/*.h)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps build run test unit integration install clean
+.PHONY: all deps build run test check unit integration install deb test-install clean
 
 all: build
 
@@ -74,25 +89,25 @@ deps:
 
 $(BUILD)/obj/%.o: src/%.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/glue/%.o: %.c $(HEADERS) $(MOD_HEADERS) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/obj/tools/%.o: tools/%.c $(HEADERS) $(wildcard tools/*.h) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/mod_people.so: $(MOD_OBJ) $(CORE_OBJ)
-	$(CC) -shared $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE)
+	$(CC) -shared $(NEED_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE)
 
 $(BUILD)/people-admin: $(ADMIN_OBJ) $(CORE_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_APR) $(LDLIBS_CORE)
+	$(CC) $(NEED_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_APR) $(LDLIBS_CORE)
 
 $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h tests/*.h) $(CORE_OBJ) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(CORE_OBJ) -lcmocka \
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_OBJ) -lcmocka \
 	    $(LDLIBS_APR) $(LDLIBS_CORE)
 
 unit: $(UNIT_BIN)
@@ -118,16 +133,38 @@ test: deps
 	$(MAKE) integration
 	$(MAKE) test-asan SAN_MPMS=event SAN_DBS=sqlite
 	$(MAKE) fuzz
+	$(MAKE) test-install
+
+check: build
+	$(MAKE) unit
+	$(MAKE) integration
 
 run: deps
 	$(MAKE) build
 	PORT=$(PORT) sh conf/run.sh
 
 install: build
-	$(APXS) -i -n people $(BUILD)/mod_people.so
-	install -m 0755 $(BUILD)/people-admin /usr/local/bin/people-admin
-	install -m 0644 conf/people.load /etc/apache2/mods-available/people.load
-	install -m 0644 conf/people.conf /etc/apache2/mods-available/people.conf
+	install -D -m 0644 $(BUILD)/mod_people.so $(DESTDIR)$(MODDIR)/mod_people.so
+	install -D -m 0755 $(BUILD)/people-admin $(DESTDIR)$(PREFIX)/sbin/people-admin
+	install -D -m 0644 tools/people-admin.8 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8/people-admin.8
+	install -D -m 0644 -t $(DESTDIR)$(HTTPD_CONF)/mods-available \
+	    conf/people.load conf/people.conf
+
+# The package, built in a copy of the tree (build/deb/src) so that the
+# checkout's build/ and parent directory are left alone. DEB_BUILD_OPTIONS
+# passes through (nocheck skips make check).
+deb:
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	tar -cf - --exclude=./$(BUILD) --exclude=./.git --exclude=__pycache__ \
+	    --exclude=.pytest_cache --exclude=./var . | tar -xf - -C $(BUILD)/deb/src
+	cd $(BUILD)/deb/src && dpkg-buildpackage -us -uc -b
+	mv $(BUILD)/deb/*.deb $(BUILD)/
+	@ls -1 $(BUILD)/*.deb
+
+# As root: installs the package, serves a request through it, purges it.
+test-install:
+	sh tests/package/install_test.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -1,5 +1,5 @@
 # Fuzzing the pure-C core with libFuzzer (clang, ASan, UBSan).
-# Included from the top Makefile, after CORE_SRC, CPPFLAGS, BUILD,
+# Included from the top Makefile, after CORE_SRC, PEOPLE_CPPFLAGS, BUILD,
 # LDLIBS_APR and LDLIBS_CORE are defined; it does not change the default
 # goal wherever it is included.
 #
@@ -45,12 +45,12 @@ fuzz-build: $(FUZZ_BIN)
 
 $(FUZZ_OBJ): $(FUZZ_OUT)/obj/%.o: src/%.c $(FUZZ_HEADERS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SANITIZE) -c -o $@ $<
+	$(FUZZ_CC) $(PEOPLE_CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SANITIZE) -c -o $@ $<
 
 $(FUZZ_BIN): $(FUZZ_OUT)/fuzz_%: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DIR)/fuzz_common.h tests/profile_keys.h \
         $(FUZZ_OBJ) $(FUZZ_HEADERS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SANITIZE) -o $@ $< \
+	$(FUZZ_CC) $(PEOPLE_CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_SANITIZE) -o $@ $< \
 	    $(FUZZ_OBJ) $(LDLIBS_APR) $(LDLIBS_CORE)
 
 # Each harness fuzzes a fresh copy of its seeds; after a clean run, the
