@@ -152,13 +152,15 @@ install: build
 	    conf/people.load conf/people.conf
 
 # The package, built in a copy of the tree (build/deb/src) so that the
-# checkout's build/ and parent directory are left alone. DEB_BUILD_OPTIONS
-# passes through (nocheck skips make check).
+# checkout's build/ and parent directory are left alone, and without this
+# make's variables (BUILD=/tmp/x make deb must not leak into debian/rules).
+# DEB_BUILD_OPTIONS passes through (nocheck skips make check).
 deb:
 	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
-	tar -cf - --exclude=./$(BUILD) --exclude=./.git --exclude=__pycache__ \
+	tar -cf - --exclude=./build --exclude=./$(BUILD) --exclude=./.git --exclude=__pycache__ \
 	    --exclude=.pytest_cache --exclude=./var . | tar -xf - -C $(BUILD)/deb/src
-	cd $(BUILD)/deb/src && dpkg-buildpackage -us -uc -b
+	cd $(BUILD)/deb/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD \
+	    -u WERROR -u PREFIX -u DESTDIR -u EXTRA_CFLAGS dpkg-buildpackage -us -uc -b
 	mv $(BUILD)/deb/*.deb $(BUILD)/
 	@ls -1 $(BUILD)/*.deb
 
