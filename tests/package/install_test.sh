@@ -95,7 +95,9 @@ trap 'exit 1' INT TERM
 
 echo "== install test: building the package"
 rm -f "$BUILD"/${PKG}_*.deb
+# make test has just run the suites: the package build need not run them again
 DEB_BUILD_OPTIONS="nocheck${DEB_BUILD_OPTIONS:+ $DEB_BUILD_OPTIONS}" \
+DEB_BUILD_PROFILES="nocheck${DEB_BUILD_PROFILES:+ $DEB_BUILD_PROFILES}" \
     make --no-print-directory deb BUILD="$BUILD" >"$T/deb.log" 2>&1 \
     || { tail -n 40 "$T/deb.log"; fail "make deb"; }
 DEB=$(ls "$BUILD"/${PKG}_*.deb)
