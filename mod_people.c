@@ -24,6 +24,7 @@
 #include "mod_dbd.h"
 
 #include "mod_people_private.h"
+#include "mod_people_status.h"
 #include "mod_people_commit.h"
 #include "mod_people_config.h"
 #include "mod_people_cors.h"
@@ -116,6 +117,7 @@ static int people_handler(request_rec *r)
         return DECLINED;
     }
     call.route = people_route_parse(r->pool, people_path_of(r));
+    people_status_route(r, call.route.resource);
     if (!people_route_served(call.route.resource, built)) {
         call.route.resource = PEOPLE_RES_NONE;
     }
@@ -216,6 +218,7 @@ static void people_register_hooks(apr_pool_t *p)
     ap_hook_check_access(people_check_access, NULL, NULL, APR_HOOK_MIDDLE,
                          AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_handler(people_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    people_status_register_hooks(p);
     APR_OPTIONAL_HOOK(dbd, post_connect, people_commit_post_connect, NULL,
                       NULL, APR_HOOK_MIDDLE);
 }

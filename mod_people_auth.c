@@ -14,6 +14,7 @@
 #include "src/people_token.h"
 
 #include "mod_people_private.h"
+#include "mod_people_status.h"
 #include "mod_people_config.h"
 #include "mod_people_http.h"
 
@@ -27,6 +28,7 @@ static int people_refuse(request_rec *r, const char *message)
 {
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                    "Bearer realm=\"people\"");
+    people_status_count(PEOPLE_STAT_AUTH_REFUSED, 1);
     people_answer_error(r, HTTP_UNAUTHORIZED, message);
     return DONE;
 }

@@ -29,6 +29,7 @@
 
 #include "mod_people_private.h"
 #include "mod_people_commit.h"
+#include "mod_people_status.h"
 #include "mod_people_config.h"
 #include "mod_people_http.h"
 
@@ -57,6 +58,7 @@ int people_commit_begin(request_rec *r, people_db_t *db, people_commit_t *w)
     w->db = db;
     w->locked = 0;
     w->wait_ms = PEOPLE_LOCK_WAIT_MS;
+    people_status_count(PEOPLE_STAT_WRITES, 1);
     if (!people_write_mutex || strcmp(apr_dbd_name(db->driver), "sqlite3")) {
         return OK;
     }
@@ -67,6 +69,7 @@ int people_commit_begin(request_rec *r, people_db_t *db, people_commit_t *w)
      * answers 503 about PEOPLE_LOCK_WAIT_MS after it arrived, instead of
      * each waiting in turn */
     w->wait_ms -= (int)apr_time_as_msec(apr_time_now() - t0);
+    people_status_lock_wait(apr_time_now() - t0);
     if (rv != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, PEOPLELOGNO(04)
                       "could not take the write mutex");
@@ -97,6 +100,7 @@ static int people_group_sync(request_rec *r, people_db_t *db,
         ok = people_sqlite_sync_wal(r->pool, db, err);
         if (ok) {
             people_shared->synced = upto;
+            people_status_count(PEOPLE_STAT_SYNCS, 1);
             ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, PEOPLELOGNO(14)
                           "synced the WAL: commits up to %" APR_UINT64_T_FMT
                           " are durable", upto);
@@ -118,6 +122,7 @@ people_rc_e people_commit_end(request_rec *r, people_commit_t *w,
         && people_cfg_durability(r->server) == PEOPLE_DURABLE_GROUP) {
         seq = __atomic_add_fetch(&people_shared->committed, 1,
                                  __ATOMIC_RELEASE);
+        people_status_count(PEOPLE_STAT_COMMITS, 1);
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, PEOPLELOGNO(13)
                       "commit %" APR_UINT64_T_FMT, seq);
     }

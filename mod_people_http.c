@@ -16,6 +16,7 @@
 #include "src/people_profile.h"
 
 #include "mod_people_private.h"
+#include "mod_people_status.h"
 #include "mod_people_config.h"
 #include "mod_people_cors.h"
 #include "mod_people_diag.h"
@@ -253,6 +254,7 @@ void people_http_post_config(void)
 
 int people_db_error(request_rec *r, const char *what, const char *err)
 {
+    people_status_count(PEOPLE_STAT_DB_ERRORS, 1);
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, PEOPLELOGNO(01)
                   "database error while %s: %s%s", what, err ? err : "",
                   people_db_hint(r));
