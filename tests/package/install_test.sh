@@ -7,7 +7,8 @@
 # modules enabled in /etc/apache2, the package's people.load/people.conf
 # among them, on a loopback port, and has it serve GETs from the database
 # the package created, with a user and token made by the installed
-# people-admin. Finally purges the package and checks that the file system
+# people-admin (and, mod_status being enabled, counts them in
+# /server-status). Finally purges the package and checks that the file system
 # is as it was before, and leaves the system's Apache as it found it.
 #
 # Needs root; skipped otherwise, and when the package is already installed
@@ -185,6 +186,17 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$API/@self")
 [ "$code" = 401 ] || fail "GET @self without a token answered $code, not 401"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: not-a-token" "$API/@self")
 [ "$code" = 401 ] || fail "GET @self with a wrong token answered $code, not 401"
+# Debian enables mod_status: the module's section counts the three requests
+if [ -e /etc/apache2/mods-enabled/status.load ]; then
+    i=0
+    until curl -s "http://127.0.0.1:$PORT/server-status?auto" >"$T/status.txt" &&
+          grep -qx "PeopleRequests: 3" "$T/status.txt"; do
+        i=$((i + 1)); [ $i -lt 50 ] || fail "server-status: $(grep People "$T/status.txt")"
+        sleep 0.1
+    done
+    grep -qx "PeopleAuthRefused: 2" "$T/status.txt" \
+        || fail "server-status: $(grep People "$T/status.txt")"
+fi
 if grep -E '\[(people|dbd):(warn|error|crit|alert|emerg)\]' "$T/error.log"; then
     fail "the second httpd logged the lines above"
 fi
