@@ -120,9 +120,7 @@ const char *people_value_problem(const char *value, size_t len)
     return NULL;
 }
 
-/* Looks a key up case-insensitively. Two keys that differ only in case
- * make the object ambiguous: *dup is set and NULL returned. */
-static json_t *get_ci(json_t *obj, const char *key, int *dup)
+json_t *people_json_get_ci(json_t *obj, const char *key, int *dup)
 {
     const char *k;
     json_t *v, *found = NULL;
@@ -151,7 +149,7 @@ static const char *parse_item(apr_pool_t *p, json_t *item, size_t idx,
         return apr_psprintf(p, "contacts[%" APR_SIZE_T_FMT "] must be an "
                             "object with \"type\" and \"value\"", idx);
     }
-    value = get_ci(item, "value", &dup);
+    value = people_json_get_ci(item, "value", &dup);
     if (dup) {
         return apr_psprintf(p, "contacts[%" APR_SIZE_T_FMT "] has \"value\" "
                             "twice", idx);
@@ -161,13 +159,13 @@ static const char *parse_item(apr_pool_t *p, json_t *item, size_t idx,
      * inner object, so that copying that example works. */
     if (json_is_object(value)) {
         item = value;
-        value = get_ci(item, "value", &dup);
+        value = people_json_get_ci(item, "value", &dup);
         if (dup) {
             return apr_psprintf(p, "contacts[%" APR_SIZE_T_FMT "].value has "
                                 "\"value\" twice", idx);
         }
     }
-    type = get_ci(item, "type", &dup);
+    type = people_json_get_ci(item, "type", &dup);
     if (dup) {
         return apr_psprintf(p, "contacts[%" APR_SIZE_T_FMT "] has \"type\" "
                             "twice", idx);
@@ -208,17 +206,14 @@ static apr_status_t json_release(void *data)
     return APR_SUCCESS;
 }
 
-const char *people_body_parse(apr_pool_t *p, const char *buf, size_t len,
-                              apr_array_header_t **out)
+const char *people_body_load(apr_pool_t *p, const char *buf, size_t len,
+                            json_t **out)
 {
     json_error_t jerr;
-    json_t *root, *contacts;
-    apr_array_header_t *list;
-    size_t i;
-    int dup;
+    json_t *root;
 
     /* Duplicate keys make a body ambiguous. NUL is let through jansson so
-     * that the item check below can name the item that holds it. */
+     * that the item check can name the item that holds it. */
     root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
                       &jerr);
     if (!root) {
@@ -232,23 +227,25 @@ const char *people_body_parse(apr_pool_t *p, const char *buf, size_t len,
                             jerr.line, jerr.column, (int)n, jerr.text);
     }
     apr_pool_cleanup_register(p, root, json_release, apr_pool_cleanup_null);
-
     if (!json_is_object(root)) {
-        return "the body must be a JSON object with \"contacts\"";
+        return "the body must be a JSON object";
     }
-    contacts = get_ci(root, "contacts", &dup);
-    if (dup) {
-        return "the body has \"contacts\" twice";
-    }
-    if (!contacts) {
-        return "the body has no \"contacts\"";
-    }
+    *out = root;
+    return NULL;
+}
+
+const char *people_contacts_from(apr_pool_t *p, json_t *contacts,
+                                 apr_array_header_t **out)
+{
+    apr_array_header_t *list;
+    const char *err;
+    size_t i;
+
     if (json_is_object(contacts)) {
         /* a single object counts as a one-item array */
         list = apr_array_make(p, 1, sizeof(people_contact_t));
-        if ((buf = parse_item(p, contacts, 0,
-                              apr_array_push(list))) != NULL) {
-            return buf;
+        if ((err = parse_item(p, contacts, 0, apr_array_push(list)))) {
+            return err;
         }
         *out = list;
         return NULL;
@@ -259,14 +256,37 @@ const char *people_body_parse(apr_pool_t *p, const char *buf, size_t len,
     list = apr_array_make(p, (int)json_array_size(contacts) + 1,
                           sizeof(people_contact_t));
     for (i = 0; i < json_array_size(contacts); i++) {
-        const char *err = parse_item(p, json_array_get(contacts, i), i,
-                                     apr_array_push(list));
-        if (err) {
+        if ((err = parse_item(p, json_array_get(contacts, i), i,
+                              apr_array_push(list)))) {
             return err;
         }
     }
     *out = list;
     return NULL;
+}
+
+const char *people_body_contacts(apr_pool_t *p, json_t *root,
+                                 apr_array_header_t **out)
+{
+    json_t *contacts;
+    int dup;
+
+    contacts = people_json_get_ci(root, "contacts", &dup);
+    if (dup) {
+        return "the body has \"contacts\" twice";
+    }
+    if (!contacts) {
+        return "the body has no \"contacts\"";
+    }
+    return people_contacts_from(p, contacts, out);
+}
+
+const char *people_body_parse(apr_pool_t *p, const char *buf, size_t len,
+                              apr_array_header_t **out)
+{
+    json_t *root = NULL;
+    const char *err = people_body_load(p, buf, len, &root);
+    return err ? err : people_body_contacts(p, root, out);
 }
 
 #define CONTACT(a, i) (&APR_ARRAY_IDX((a), (i), people_contact_t))

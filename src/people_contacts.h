@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <apr_pools.h>
 #include <apr_tables.h>
+#include <jansson.h>
 
 /* Longest type, in characters, and value, in bytes. */
 #define PEOPLE_TYPE_MAX  64
@@ -46,6 +47,25 @@ int people_utf8_valid(const char *s, size_t len);
  * wrong (and the item's index); *out is untouched then. */
 const char *people_body_parse(apr_pool_t *p, const char *buf, size_t len,
                               apr_array_header_t **out);
+
+/* The steps of people_body_parse, for bodies that hold more than contacts
+ * (a profile write) or that arrive as a form (people_form.h).
+ *
+ * people_body_load: JSON text to an object, released with the pool;
+ * duplicate keys refused. people_body_contacts: the root's "contacts"
+ * (any letter case). people_contacts_from: a "contacts" value (an array,
+ * or a single object) to the list. Each returns NULL on success, else the
+ * message for a 400 answer. */
+const char *people_body_load(apr_pool_t *p, const char *buf, size_t len,
+                             json_t **out);
+const char *people_body_contacts(apr_pool_t *p, json_t *root,
+                                 apr_array_header_t **out);
+const char *people_contacts_from(apr_pool_t *p, json_t *contacts,
+                                 apr_array_header_t **out);
+
+/* Looks a key up case-insensitively. Two keys that differ only in case
+ * make the object ambiguous: *dup is set and NULL returned. */
+json_t *people_json_get_ci(json_t *obj, const char *key, int *dup);
 
 /* Applies one write to the stored list and returns the new list (a fresh
  * array; neither input is changed). */

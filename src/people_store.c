@@ -4,6 +4,7 @@
  * PREPARE; values are always passed as text. */
 #include <string.h>
 #include <apr_strings.h>
+#include <apr_uuid.h>
 
 #include "people_store.h"
 #include "people_sqlite.h"
@@ -48,6 +49,42 @@ const people_stmt_def_t people_statements[] = {
     {"people_contact_add",
      "INSERT INTO people_contacts (user_id, pos, type, value) "
      "VALUES (%s, %d, %s, %s)"},
+    /* PUT /{userid}: every writable field at once, the stored values
+     * overlaid with the body's (the row is locked by people_lock) */
+    {"people_user_update",
+     "UPDATE people_users SET first_name = %s, last_name = %s, email = %s, "
+     "sex = %d, birthday = %s, work_from = %s, location = %s, notes = %s, "
+     "title = %s, department = %s, lead_id = %s, is_visitor = %d, "
+     "status = %d, terminated = %s WHERE id = %s"},
+    {"people_user_by_email",
+     "SELECT id FROM people_users WHERE lower(email) = lower(%s)"},
+    /* Taken before an email or user name is checked and written: on
+     * pgsql the row lock makes such writers wait for each other, so two
+     * of them cannot both find a name free (sqlite3 already holds the
+     * database write lock) */
+    {"people_users_serialize",
+     "UPDATE people_meta SET value = value WHERE name = 'schema_version'"},
+    {"people_user_insert",
+     "INSERT INTO people_users (id, username, username_key, first_name, "
+     "last_name, email) VALUES (%s, %s, %s, %s, %s, %s)"},
+    {"people_user_status",
+     "UPDATE people_users SET status = %d, terminated = %s WHERE id = %s"},
+    /* DELETE /{userid}, removing a user and what points at them */
+    {"people_user_unlead",
+     "UPDATE people_users SET lead_id = NULL, version = version + 1 "
+     "WHERE lead_id = %s"},
+    {"people_group_unmanage_bump",
+     "UPDATE people_users SET version = version + 1 WHERE id IN "
+     "(SELECT ug.user_id FROM people_user_groups ug JOIN people_groups g "
+     "ON g.id = ug.group_id WHERE g.manager_id = %s)"},
+    {"people_group_unmanage",
+     "UPDATE people_groups SET manager_id = NULL WHERE manager_id = %s"},
+    {"people_user_groups_clear",
+     "DELETE FROM people_user_groups WHERE user_id = %s"},
+    {"people_user_tokens_clear",
+     "DELETE FROM people_tokens WHERE user_id = %s"},
+    {"people_user_delete",
+     "DELETE FROM people_users WHERE id = %s"},
     {NULL, NULL}
 };
 
@@ -195,6 +232,14 @@ people_rc_e people_store_auth(apr_pool_t *p, people_db_t *db,
         return PEOPLE_NOT_FOUND;
     }
     return rc;
+}
+
+static void read_all_ids(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
+                         int ncols, void *baton)
+{
+    (void)ncols;
+    APR_ARRAY_PUSH((apr_array_header_t *)baton, const char *) =
+        apr_pstrdup(p, people_db_col(db, row, 0));
 }
 
 static void read_first(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
@@ -394,21 +439,21 @@ people_rc_e people_db_end(people_txn_t *t, int commit, const char **err)
     return rv == 0 ? PEOPLE_OK : PEOPLE_COMMIT_FAILED;
 }
 
-static people_rc_e write_contacts(apr_pool_t *p, people_db_t *db,
-                                  const char *id, people_op_e op,
-                                  const apr_array_header_t *body, int max,
-                                  const char *if_match,
-                                  people_profile_t **out, const char **err)
+/* Locks a user's row (bumping the version) and reads the profile; checks
+ * if_match against the tag before the bump. */
+static people_rc_e lock_profile(apr_pool_t *p, people_db_t *db,
+                                const char *id, const char *if_match,
+                                people_profile_t **out, const char **err)
 {
     people_profile_t *u, before;
-    apr_array_header_t *next;
     people_rc_e rc;
-    int n = 0, i;
+    int n = 0;
 
     if ((rc = people_db_exec(p, db, "people_lock", &n, err, id)) != PEOPLE_OK) {
         return rc;
     }
     if (n == 0) {
+        *err = "user not found";
         return PEOPLE_NOT_FOUND;
     }
     if ((rc = people_store_profile(p, db, id, &u, err)) != PEOPLE_OK) {
@@ -422,26 +467,93 @@ static people_rc_e write_contacts(apr_pool_t *p, people_db_t *db,
             return PEOPLE_PRECONDITION;
         }
     }
-    next = people_contacts_apply(p, op, u->contacts, body);
-    if (next->nelts > max) {
+    *out = u;
+    return PEOPLE_OK;
+}
+
+/* Stores a user's whole contact list, replacing what was there. */
+static people_rc_e store_contacts(apr_pool_t *p, people_db_t *db,
+                                  const char *id,
+                                  const apr_array_header_t *list, int max,
+                                  const char **err)
+{
+    people_rc_e rc;
+    int i;
+
+    if (list->nelts > max) {
         *err = apr_psprintf(p, "a user may hold at most %d contacts; this "
-                            "request would leave %d", max, next->nelts);
+                            "request would leave %d", max, list->nelts);
         return PEOPLE_TOO_MANY;
     }
     if ((rc = people_db_exec(p, db, "people_contacts_clear", NULL, err, id))
         != PEOPLE_OK) {
         return rc;
     }
-    for (i = 0; i < next->nelts; i++) {
-        const people_contact_t *c = &APR_ARRAY_IDX(next, i, people_contact_t);
+    for (i = 0; i < list->nelts; i++) {
+        const people_contact_t *c = &APR_ARRAY_IDX(list, i, people_contact_t);
         if ((rc = people_db_exec(p, db, "people_contact_add", NULL, err, id,
                       apr_itoa(p, i), c->type, c->value)) != PEOPLE_OK) {
             return rc;
         }
     }
+    return PEOPLE_OK;
+}
+
+static people_rc_e write_contacts(apr_pool_t *p, people_db_t *db,
+                                  const char *id, const people_caller_t *who,
+                                  people_op_e op,
+                                  const apr_array_header_t *body, int max,
+                                  const char *if_match,
+                                  people_profile_t **out, const char **err)
+{
+    people_profile_t *u;
+    apr_array_header_t *next;
+    people_rc_e rc;
+
+    if ((rc = lock_profile(p, db, id, if_match, &u, err)) != PEOPLE_OK) {
+        return rc;
+    }
+    if (who && (*err = people_write_forbidden(who->id, who->is_admin,
+                                              who->is_owner, u))) {
+        return PEOPLE_FORBIDDEN;
+    }
+    next = people_contacts_apply(p, op, u->contacts, body);
+    if ((rc = store_contacts(p, db, id, next, max, err)) != PEOPLE_OK) {
+        return rc;
+    }
     u->contacts = next;
     *out = u;
     return PEOPLE_OK;
+}
+
+/* Runs one write in a transaction, committed only when it succeeds. */
+#define IN_TXN(p, db, wait_ms, err, call) \
+    do { \
+        people_txn_t *t_; \
+        people_rc_e rc_ = people_db_begin(p, db, wait_ms, &t_, err); \
+        if (rc_ != PEOPLE_OK) { \
+            return rc_; \
+        } \
+        if ((rc_ = (call)) != PEOPLE_OK) { \
+            const char *ignored_ = NULL; \
+            people_db_end(t_, 0, &ignored_); \
+            return rc_; \
+        } \
+        return people_db_end(t_, 1, err); \
+    } while (0)
+
+people_rc_e people_store_write_contacts_as(apr_pool_t *p, people_db_t *db,
+                                           const char *id,
+                                           const people_caller_t *who,
+                                           people_op_e op,
+                                           const apr_array_header_t *body,
+                                           int max, const char *if_match,
+                                           int wait_ms,
+                                           people_profile_t **out,
+                                           const char **err)
+{
+    IN_TXN(p, db, wait_ms, err, write_contacts(p, db, id, who, op, body, max,
+                                               if_match, out, err));
 }
 
 people_rc_e people_store_write_contacts(apr_pool_t *p, people_db_t *db,
@@ -451,16 +563,301 @@ people_rc_e people_store_write_contacts(apr_pool_t *p, people_db_t *db,
                                         int wait_ms, people_profile_t **out,
                                         const char **err)
 {
-    people_txn_t *t;
+    return people_store_write_contacts_as(p, db, id, NULL, op, body, max,
+                                          if_match, wait_ms, out, err);
+}
+
+/* The email is no other user's. */
+static people_rc_e email_free(apr_pool_t *p, people_db_t *db,
+                              const char *email, const char *id,
+                              const char **err)
+{
+    apr_array_header_t *ids = apr_array_make(p, 1, sizeof(const char *));
+    people_rc_e rc;
+    int i;
+
+    if ((rc = people_db_exec(p, db, "people_users_serialize", NULL, err))
+        != PEOPLE_OK
+        || (rc = people_db_select(p, db, "people_user_by_email", read_all_ids,
+                                  ids, NULL, err, email)) != PEOPLE_OK) {
+        return rc;
+    }
+    for (i = 0; i < ids->nelts; i++) {
+        if (!id || strcmp(APR_ARRAY_IDX(ids, i, const char *), id)) {
+            *err = apr_psprintf(p, "the email %s is taken by another user",
+                                email);
+            return PEOPLE_CONFLICT;
+        }
+    }
+    return PEOPLE_OK;
+}
+
+static const char *flag(apr_pool_t *p, int v)
+{
+    return apr_itoa(p, v);
+}
+
+/* Writes a profile's fields as they stand in n. */
+static people_rc_e store_fields(apr_pool_t *p, people_db_t *db,
+                                const people_profile_t *n, const char **err)
+{
+    return people_db_exec(p, db, "people_user_update", NULL, err,
+                          n->first_name ? n->first_name : "",
+                          n->last_name ? n->last_name : "", n->email,
+                          n->sex < 0 ? NULL : flag(p, n->sex), n->birthday,
+                          n->work_from, n->location, n->notes, n->title,
+                          n->department, n->lead, flag(p, n->is_visitor),
+                          flag(p, n->status), n->terminated, n->id);
+}
+
+/* Applies a patch to a locked user u; the profile as it is then in *out. */
+static people_rc_e apply_patch(apr_pool_t *p, people_db_t *db,
+                               people_profile_t *u,
+                               const people_patch_t *pt, int max,
+                               apr_int64_t now, people_profile_t **out,
+                               const char **err)
+{
+    people_profile_t *n = apr_palloc(p, sizeof(*n));
+    const char *lead_id = NULL;
     people_rc_e rc;
 
-    if ((rc = people_db_begin(p, db, wait_ms, &t, err)) != PEOPLE_OK) {
+    if (people_patch_changes(pt, u, PEOPLE_F_LEAD) && pt->value[PEOPLE_F_LEAD]) {
+        rc = people_store_resolve(p, db, PEOPLE_USER_ID,
+                                  pt->value[PEOPLE_F_LEAD], &lead_id, err);
+        if (rc == PEOPLE_NOT_FOUND) {
+            *err = "lead must be the id of an existing user";
+            return PEOPLE_INVALID;
+        }
+        if (rc != PEOPLE_OK) {
+            return rc;
+        }
+    }
+    if (people_patch_changes(pt, u, PEOPLE_F_EMAIL)
+        && (rc = email_free(p, db, pt->value[PEOPLE_F_EMAIL], u->id, err))
+           != PEOPLE_OK) {
         return rc;
     }
-    rc = write_contacts(p, db, id, op, body, max, if_match, out, err);
-    if (rc != PEOPLE_OK) {
-        people_db_end(t, 0, err);
+    *n = people_patch_apply(pt, u, people_time_format(p, now));
+    if ((rc = store_fields(p, db, n, err)) != PEOPLE_OK) {
         return rc;
     }
-    return people_db_end(t, 1, err);
+    if (pt->contacts) {
+        /* a list replaces the stored one, as POST .../contacts does */
+        n->contacts = people_contacts_apply(p, PEOPLE_OP_SET, u->contacts,
+                                            pt->contacts);
+        if ((rc = store_contacts(p, db, u->id, n->contacts, max, err))
+            != PEOPLE_OK) {
+            return rc;
+        }
+    }
+    *out = n;
+    return PEOPLE_OK;
+}
+
+static people_rc_e update_profile(apr_pool_t *p, people_db_t *db,
+                                  const char *id, const people_caller_t *who,
+                                  const people_patch_t *pt, int max,
+                                  const char *if_match, apr_int64_t now,
+                                  people_profile_t **out, const char **err)
+{
+    people_profile_t *u;
+    people_rc_e rc;
+
+    if ((rc = lock_profile(p, db, id, if_match, &u, err)) != PEOPLE_OK) {
+        return rc;
+    }
+    if ((*err = people_patch_forbidden(p, who->id, who->is_admin,
+                                       who->is_owner, u, pt))) {
+        return PEOPLE_FORBIDDEN;
+    }
+    return apply_patch(p, db, u, pt, max, now, out, err);
+}
+
+people_rc_e people_store_update_profile(apr_pool_t *p, people_db_t *db,
+                                        const char *id,
+                                        const people_caller_t *who,
+                                        const people_patch_t *patch, int max,
+                                        const char *if_match,
+                                        apr_int64_t now, int wait_ms,
+                                        people_profile_t **out,
+                                        const char **err)
+{
+    IN_TXN(p, db, wait_ms, err, update_profile(p, db, id, who, patch, max,
+                                               if_match, now, out, err));
+}
+
+/* Is the user name (lowercase key) free? */
+static people_rc_e name_free(apr_pool_t *p, people_db_t *db, const char *key,
+                             int *free_, const char **err)
+{
+    const char *id = NULL;
+    people_rc_e rc = people_store_resolve(p, db, PEOPLE_USER_NAME, key, &id,
+                                          err);
+    *free_ = rc == PEOPLE_NOT_FOUND;
+    return rc == PEOPLE_NOT_FOUND ? PEOPLE_OK : rc;
+}
+
+/* The given user name if free (else CONFLICT), or one derived from the
+ * email: its local part, then with 2, 3... appended. */
+static people_rc_e pick_username(apr_pool_t *p, people_db_t *db,
+                                 const people_patch_t *pt, const char **out,
+                                 const char **err)
+{
+    const char *base, *name;
+    people_rc_e rc;
+    int i, ok = 0;
+
+    if (pt->username) {
+        if ((rc = name_free(p, db, people_name_key(p, pt->username), &ok, err))
+            != PEOPLE_OK) {
+            return rc;
+        }
+        if (!ok) {
+            *err = apr_psprintf(p, "the user name %s is taken", pt->username);
+            return PEOPLE_CONFLICT;
+        }
+        *out = pt->username;
+        return PEOPLE_OK;
+    }
+    base = people_username_from_email(p, pt->value[PEOPLE_F_EMAIL]);
+    for (i = 1; ; i++) {
+        name = i == 1 ? base : apr_psprintf(p, "%s%d", base, i);
+        if ((rc = name_free(p, db, people_name_key(p, name), &ok, err))
+            != PEOPLE_OK) {
+            return rc;
+        }
+        if (ok) {
+            *out = name;
+            return PEOPLE_OK;
+        }
+    }
+}
+
+static people_rc_e add_user(apr_pool_t *p, people_db_t *db,
+                            const people_patch_t *pt, int max,
+                            apr_int64_t now, people_profile_t **out,
+                            const char **err)
+{
+    const char *name = NULL, *id;
+    people_profile_t *u;
+    people_rc_e rc;
+    apr_uuid_t uuid;
+    char buf[APR_UUID_FORMATTED_LENGTH + 1];
+
+    if ((rc = email_free(p, db, pt->value[PEOPLE_F_EMAIL], NULL, err))
+        != PEOPLE_OK
+        || (rc = pick_username(p, db, pt, &name, err)) != PEOPLE_OK) {
+        return rc;
+    }
+    apr_uuid_get(&uuid);
+    apr_uuid_format(buf, &uuid);
+    id = people_uuid_normalise(p, buf);
+    if ((rc = people_db_exec(p, db, "people_user_insert", NULL, err, id, name,
+                             people_name_key(p, name),
+                             pt->value[PEOPLE_F_FIRST_NAME],
+                             pt->value[PEOPLE_F_LAST_NAME],
+                             pt->value[PEOPLE_F_EMAIL])) != PEOPLE_OK
+        || (rc = lock_profile(p, db, id, NULL, &u, err)) != PEOPLE_OK) {
+        return rc;
+    }
+    return apply_patch(p, db, u, pt, max, now, out, err);
+}
+
+people_rc_e people_store_add_user(apr_pool_t *p, people_db_t *db,
+                                  const people_patch_t *patch, int max,
+                                  apr_int64_t now, int wait_ms,
+                                  people_profile_t **out, const char **err)
+{
+    IN_TXN(p, db, wait_ms, err, add_user(p, db, patch, max, now, out, err));
+}
+
+static people_rc_e set_status(apr_pool_t *p, people_db_t *db,
+                              const apr_array_header_t *ids, int status,
+                              apr_int64_t now, apr_array_header_t *out,
+                              const char **err)
+{
+    people_rc_e rc;
+    int i;
+
+    for (i = 0; i < ids->nelts; i++) {
+        const char *id = APR_ARRAY_IDX(ids, i, const char *);
+        people_profile_t *u;
+
+        rc = lock_profile(p, db, id, NULL, &u, err);
+        if (rc == PEOPLE_NOT_FOUND) {
+            *err = apr_psprintf(p, "user %s not found", id);
+        }
+        if (rc != PEOPLE_OK) {
+            return rc;
+        }
+        if (u->is_owner && u->status != status) {
+            *err = "the owner's status cannot change";
+            return PEOPLE_FORBIDDEN;
+        }
+        if (u->status != status) {
+            /* terminated records when; leaving that status clears it */
+            u->terminated = status == 2 ? people_time_format(p, now) : NULL;
+            u->status = status;
+            if ((rc = people_db_exec(p, db, "people_user_status", NULL, err,
+                                     apr_itoa(p, status), u->terminated, id))
+                != PEOPLE_OK) {
+                return rc;
+            }
+        }
+        APR_ARRAY_PUSH(out, people_profile_t *) = u;
+    }
+    return PEOPLE_OK;
+}
+
+people_rc_e people_store_set_status(apr_pool_t *p, people_db_t *db,
+                                    const apr_array_header_t *ids,
+                                    int status, apr_int64_t now, int wait_ms,
+                                    apr_array_header_t **out,
+                                    const char **err)
+{
+    *out = apr_array_make(p, ids->nelts + 1, sizeof(people_profile_t *));
+    IN_TXN(p, db, wait_ms, err, set_status(p, db, ids, status, now, *out,
+                                           err));
+}
+
+static people_rc_e delete_user(apr_pool_t *p, people_db_t *db,
+                               const char *id, const char *if_match,
+                               people_profile_t **out, const char **err)
+{
+    static const char *const steps[] = {
+        "people_user_unlead", "people_group_unmanage_bump",
+        "people_group_unmanage", "people_contacts_clear",
+        "people_user_groups_clear", "people_user_tokens_clear",
+        "people_user_delete", NULL
+    };
+    people_profile_t *u;
+    people_rc_e rc;
+    int i;
+
+    if ((rc = lock_profile(p, db, id, if_match, &u, err)) != PEOPLE_OK) {
+        return rc;
+    }
+    if (u->status != 2 || u->is_owner) {
+        *err = "only a terminated user can be deleted (set the status to "
+               "Terminated first)";
+        return PEOPLE_INVALID;
+    }
+    for (i = 0; steps[i]; i++) {
+        if ((rc = people_db_exec(p, db, steps[i], NULL, err, id))
+            != PEOPLE_OK) {
+            return rc;
+        }
+    }
+    /* the answer shows the profile as it was before this request */
+    u->version--;
+    *out = u;
+    return PEOPLE_OK;
+}
+
+people_rc_e people_store_delete_user(apr_pool_t *p, people_db_t *db,
+                                     const char *id, const char *if_match,
+                                     int wait_ms, people_profile_t **out,
+                                     const char **err)
+{
+    IN_TXN(p, db, wait_ms, err, delete_user(p, db, id, if_match, out, err));
 }

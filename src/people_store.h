@@ -10,6 +10,7 @@
 #include <apr_dbd.h>
 
 #include "people_contacts.h"
+#include "people_patch.h"
 #include "people_profile.h"
 #include "people_route.h"
 
@@ -37,6 +38,9 @@ typedef enum {
     PEOPLE_NOT_FOUND,           /* no such user or token */
     PEOPLE_PRECONDITION,        /* If-Match did not match */
     PEOPLE_TOO_MANY,            /* more contacts than allowed */
+    PEOPLE_FORBIDDEN,           /* the caller may not do this: 403 */
+    PEOPLE_INVALID,             /* a value the store refuses: 400 */
+    PEOPLE_CONFLICT,            /* an email or user name taken: 409 */
     PEOPLE_DB_ERROR,            /* database failed or busy before COMMIT:
                                  * nothing was written; 503, or one more
                                  * try on a re-established connection */
@@ -142,5 +146,61 @@ people_rc_e people_store_write_contacts(apr_pool_t *p, people_db_t *db,
                                         int max, const char *if_match,
                                         int wait_ms, people_profile_t **out,
                                         const char **err);
+
+/* The same, first checking inside the transaction that who may write the
+ * user's contacts (people_write_forbidden: FORBIDDEN, with *err the
+ * message, when not). */
+people_rc_e people_store_write_contacts_as(apr_pool_t *p, people_db_t *db,
+                                           const char *id,
+                                           const people_caller_t *who,
+                                           people_op_e op,
+                                           const apr_array_header_t *body,
+                                           int max, const char *if_match,
+                                           int wait_ms,
+                                           people_profile_t **out,
+                                           const char **err);
+
+/* PUT /{userid}: the patch's fields (and contacts, which replace the
+ * list) in one transaction, with the same locking, If-Match and read-back
+ * as a contacts write; who may make it is people_patch_forbidden's rule; a
+ * lead that is no user is INVALID, an email another user has is CONFLICT.
+ * now (epoch seconds) is recorded as terminated by disable. */
+people_rc_e people_store_update_profile(apr_pool_t *p, people_db_t *db,
+                                        const char *id,
+                                        const people_caller_t *who,
+                                        const people_patch_t *patch, int max,
+                                        const char *if_match,
+                                        apr_int64_t now, int wait_ms,
+                                        people_profile_t **out,
+                                        const char **err);
+
+/* POST on the list: a new user from a create patch (people_patch_parse
+ * with create), its user name derived from the email when the patch has
+ * none and made unique with a number; CONFLICT when the email or the
+ * given user name is taken. The caller's right (admin or owner) is the
+ * caller's to check. */
+people_rc_e people_store_add_user(apr_pool_t *p, people_db_t *db,
+                                  const people_patch_t *patch, int max,
+                                  apr_int64_t now, int wait_ms,
+                                  people_profile_t **out, const char **err);
+
+/* PUT /status/{status}: sets the status of each listed user (ids,
+ * lowercase UUIDs, each once) in one transaction; NOT_FOUND naming an
+ * unknown one, FORBIDDEN for the owner's. *out gets the profiles
+ * (people_profile_t *) as changed, in the list's order. */
+people_rc_e people_store_set_status(apr_pool_t *p, people_db_t *db,
+                                    const apr_array_header_t *ids,
+                                    int status, apr_int64_t now, int wait_ms,
+                                    apr_array_header_t **out,
+                                    const char **err);
+
+/* DELETE /{userid}: removes a Terminated user (else INVALID) with their
+ * contacts, group memberships and tokens, in one transaction; groups they
+ * managed lose their manager and users they led their lead (those
+ * profiles' tags change). *out gets the profile as it was. */
+people_rc_e people_store_delete_user(apr_pool_t *p, people_db_t *db,
+                                     const char *id, const char *if_match,
+                                     int wait_ms, people_profile_t **out,
+                                     const char **err);
 
 #endif
