@@ -21,24 +21,26 @@ typedef enum {
     K_BOOL                      /* true/false (a form's "true", "1"...) */
 } kind_e;
 
-/* One row per people_field_e, in that order. */
+/* One row per people_field_e, in that order; alias: the name
+ * ONLYOFFICE Community Server's API gives the field. */
 static const struct {
     const char *name;
+    const char *alias;
     kind_e kind;
 } fields[PEOPLE_F_COUNT] = {
-    {"firstName", K_NAME},
-    {"lastName", K_NAME},
-    {"sex", K_SEX},
-    {"birthday", K_DATE},
-    {"workFrom", K_DATE},
-    {"location", K_TEXT},
-    {"notes", K_NOTES},
-    {"email", K_EMAIL},
-    {"title", K_TEXT},
-    {"department", K_TEXT},
-    {"lead", K_UUID},
-    {"isVisitor", K_BOOL},
-    {"disable", K_BOOL},
+    {"firstName", NULL, K_NAME},
+    {"lastName", NULL, K_NAME},
+    {"sex", NULL, K_SEX},
+    {"birthday", NULL, K_DATE},
+    {"workFrom", "worksfrom", K_DATE},
+    {"location", NULL, K_TEXT},
+    {"notes", "comment", K_NOTES},
+    {"email", NULL, K_EMAIL},
+    {"title", NULL, K_TEXT},
+    {"department", NULL, K_TEXT},
+    {"lead", NULL, K_UUID},
+    {"isVisitor", NULL, K_BOOL},
+    {"disable", NULL, K_BOOL},
 };
 
 const char *people_field_name(people_field_e f)
@@ -57,8 +59,9 @@ static int digits(const char *s, int n)
     return 1;
 }
 
-/* YYYY-MM-DD, optionally followed by THH:MM:SS, a fraction and Z: the
- * date as the answer's format (midnight UTC), or NULL. */
+/* YYYY-MM-DD, optionally followed by THH:MM:SS, a fraction and Z or an
+ * offset (+HH:MM): the date as the answer's format (midnight UTC), or
+ * NULL. */
 static const char *norm_date(apr_pool_t *p, const char *s)
 {
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30,
@@ -83,6 +86,10 @@ static const char *norm_date(apr_pool_t *p, const char *s)
         }
         if (*t == 'Z') {
             t++;
+        }
+        else if ((*t == '+' || *t == '-') && strlen(t) == 6
+                 && digits(t + 1, 2) && t[3] == ':' && digits(t + 4, 2)) {
+            t += 6;
         }
         if (*t) {
             return NULL;
@@ -266,7 +273,7 @@ const char *people_patch_parse(apr_pool_t *p, json_t *root, int create,
                                people_patch_t *out)
 {
     const char *err;
-    json_t *v, *comment;
+    json_t *v, *alias;
     int f;
 
     memset(out, 0, sizeof(*out));
@@ -274,17 +281,20 @@ const char *people_patch_parse(apr_pool_t *p, json_t *root, int create,
         if ((err = lookup(p, root, fields[f].name, &v))) {
             return err;
         }
-        if (f == PEOPLE_F_NOTES) {
-            /* ONLYOFFICE's clients call the notes "comment" */
-            if ((err = lookup(p, root, "comment", &comment))) {
+        if (fields[f].alias) {
+            if ((err = lookup(p, root, fields[f].alias, &alias))) {
                 return err;
             }
-            if (v && comment) {
-                return "the body names notes twice (notes and comment)";
+            if (v && alias) {
+                return apr_psprintf(p, "the body names %s twice (%s and %s)",
+                                    fields[f].name, fields[f].name,
+                                    fields[f].alias);
             }
-            v = v ? v : comment;
+            v = v ? v : alias;
         }
-        if (!v) {
+        /* Community Server's department is a list of group ids; groups
+         * are not written through this API */
+        if (!v || (f == PEOPLE_F_DEPARTMENT && json_is_array(v))) {
             continue;
         }
         if ((err = read_field(p, (people_field_e)f, v, &out->value[f]))) {

@@ -43,8 +43,9 @@ typedef struct {
 #define PEOPLE_PATCH_HAS(pt, f) (((pt)->named >> (f)) & 1u)
 
 /* Reads the fields of a profile write from the body's object. Names are
- * case-insensitive; "comment" is read as "notes"; other keys are
- * ignored. With create set, userName is read too, and firstName,
+ * case-insensitive; Community Server's names are read too ("comment" as
+ * notes, "worksfrom" as workFrom) and its department, a list of group
+ * ids, is ignored; other keys are ignored. With create set, userName is read too, and firstName,
  * lastName and email are required. Returns NULL, or the message of a 400
  * answer naming the field. */
 const char *people_patch_parse(apr_pool_t *p, json_t *root, int create,

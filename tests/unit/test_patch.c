@@ -113,8 +113,19 @@ static void test_validation(void **state)
     bad("{\"email\":\"a@@example.com\"}", "email must be an email address");
     bad("{\"location\":[\"x\"]}", "location must be a string");
     bad("{\"notes\":\"a\",\"comment\":\"b\"}", "notes twice");
+    bad("{\"workFrom\":\"2020-01-01\",\"worksfrom\":\"2020-01-01\"}",
+        "workFrom twice");
     bad("{\"title\":\"a\",\"Title\":\"b\"}", "title twice");
     bad("{\"contacts\":[{\"value\":\"x\"}]}", "contacts[0] has no \"type\"");
+    /* Community Server's names and shapes */
+    assert_string_equal(ok("{\"worksfrom\":\"2020-01-31T00:00:00.000+03:00\"}")
+                        .value[PEOPLE_F_WORK_FROM],
+                        "2020-01-31T00:00:00.0000000Z");
+    assert_false(PEOPLE_PATCH_HAS(&(people_patch_t){0}, PEOPLE_F_DEPARTMENT));
+    {
+        people_patch_t cs = ok("{\"department\":[\"x\"]}");
+        assert_false(PEOPLE_PATCH_HAS(&cs, PEOPLE_F_DEPARTMENT));
+    }
     /* the answer's own date format is read back */
     assert_string_equal(ok("{\"birthday\":\"2000-02-29T00:00:00.0000000Z\"}")
                         .value[PEOPLE_F_BIRTHDAY],
