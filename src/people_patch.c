@@ -21,13 +21,13 @@ typedef enum {
     K_BOOL                      /* true/false (a form's "true", "1"...) */
 } kind_e;
 
-/* One row per people_field_e, in that order; alias: the name
+/* One row per people_wfield_e, in that order; alias: the name
  * ONLYOFFICE Community Server's API gives the field. */
 static const struct {
     const char *name;
     const char *alias;
     kind_e kind;
-} fields[PEOPLE_F_COUNT] = {
+} fields[PEOPLE_W_COUNT] = {
     {"firstName", NULL, K_NAME},
     {"lastName", NULL, K_NAME},
     {"sex", NULL, K_SEX},
@@ -43,7 +43,7 @@ static const struct {
     {"disable", NULL, K_BOOL},
 };
 
-const char *people_field_name(people_field_e f)
+const char *people_wfield_name(people_wfield_e f)
 {
     return fields[f].name;
 }
@@ -152,7 +152,7 @@ static int bool_of(json_t *v, int *out)
 }
 
 /* Checks and normalises one field's value; NULL, or the 400 message. */
-static const char *read_field(apr_pool_t *p, people_field_e f, json_t *v,
+static const char *read_field(apr_pool_t *p, people_wfield_e f, json_t *v,
                               const char **out)
 {
     const char *name = fields[f].name, *s = text_of(v), *problem;
@@ -239,8 +239,8 @@ static const char *lookup(apr_pool_t *p, json_t *root, const char *key,
 static const char *read_create(apr_pool_t *p, json_t *root,
                                people_patch_t *out)
 {
-    static const people_field_e required[] = {
-        PEOPLE_F_FIRST_NAME, PEOPLE_F_LAST_NAME, PEOPLE_F_EMAIL
+    static const people_wfield_e required[] = {
+        PEOPLE_W_FIRST_NAME, PEOPLE_W_LAST_NAME, PEOPLE_W_EMAIL
     };
     const char *err, *problem;
     json_t *v;
@@ -277,7 +277,7 @@ const char *people_patch_parse(apr_pool_t *p, json_t *root, int create,
     int f;
 
     memset(out, 0, sizeof(*out));
-    for (f = 0; f < PEOPLE_F_COUNT; f++) {
+    for (f = 0; f < PEOPLE_W_COUNT; f++) {
         if ((err = lookup(p, root, fields[f].name, &v))) {
             return err;
         }
@@ -294,10 +294,10 @@ const char *people_patch_parse(apr_pool_t *p, json_t *root, int create,
         }
         /* Community Server's department is a list of group ids; groups
          * are not written through this API */
-        if (!v || (f == PEOPLE_F_DEPARTMENT && json_is_array(v))) {
+        if (!v || (f == PEOPLE_W_DEPARTMENT && json_is_array(v))) {
             continue;
         }
-        if ((err = read_field(p, (people_field_e)f, v, &out->value[f]))) {
+        if ((err = read_field(p, (people_wfield_e)f, v, &out->value[f]))) {
             return err;
         }
         out->named |= 1u << f;
@@ -317,35 +317,35 @@ static int same_text(const char *a, const char *b)
 }
 
 /* A stored value as the patch spells it. */
-static const char *current(const people_profile_t *u, people_field_e f)
+static const char *current(const people_profile_t *u, people_wfield_e f)
 {
     switch (f) {
-    case PEOPLE_F_FIRST_NAME: return u->first_name;
-    case PEOPLE_F_LAST_NAME:  return u->last_name;
-    case PEOPLE_F_SEX:        return u->sex < 0 ? NULL : u->sex ? "1" : "0";
-    case PEOPLE_F_BIRTHDAY:   return u->birthday;
-    case PEOPLE_F_WORK_FROM:  return u->work_from;
-    case PEOPLE_F_LOCATION:   return u->location;
-    case PEOPLE_F_NOTES:      return u->notes;
-    case PEOPLE_F_EMAIL:      return u->email;
-    case PEOPLE_F_TITLE:      return u->title;
-    case PEOPLE_F_DEPARTMENT: return u->department;
-    case PEOPLE_F_LEAD:       return u->lead;
-    case PEOPLE_F_VISITOR:    return u->is_visitor ? "1" : "0";
-    case PEOPLE_F_DISABLE:    return u->status == 2 ? "1" : "0";
+    case PEOPLE_W_FIRST_NAME: return u->first_name;
+    case PEOPLE_W_LAST_NAME:  return u->last_name;
+    case PEOPLE_W_SEX:        return u->sex < 0 ? NULL : u->sex ? "1" : "0";
+    case PEOPLE_W_BIRTHDAY:   return u->birthday;
+    case PEOPLE_W_WORK_FROM:  return u->work_from;
+    case PEOPLE_W_LOCATION:   return u->location;
+    case PEOPLE_W_NOTES:      return u->notes;
+    case PEOPLE_W_EMAIL:      return u->email;
+    case PEOPLE_W_TITLE:      return u->title;
+    case PEOPLE_W_DEPARTMENT: return u->department;
+    case PEOPLE_W_LEAD:       return u->lead;
+    case PEOPLE_W_VISITOR:    return u->is_visitor ? "1" : "0";
+    case PEOPLE_W_DISABLE:    return u->status == 2 ? "1" : "0";
     default:                  return NULL;
     }
 }
 
 int people_patch_changes(const people_patch_t *pt, const people_profile_t *u,
-                         people_field_e f)
+                         people_wfield_e f)
 {
     const char *now;
     if (!PEOPLE_PATCH_HAS(pt, f)) {
         return 0;
     }
     now = current(u, f);
-    if (f == PEOPLE_F_EMAIL && now && pt->value[f]) {
+    if (f == PEOPLE_W_EMAIL && now && pt->value[f]) {
         return strcasecmp(now, pt->value[f]) != 0;
     }
     return !same_text(now, pt->value[f]);
@@ -359,25 +359,25 @@ people_profile_t people_patch_apply(const people_patch_t *pt,
     const char *const *v = pt->value;
 
 #define TAKE(f, member) if (PEOPLE_PATCH_HAS(pt, f)) n.member = v[f]
-    TAKE(PEOPLE_F_FIRST_NAME, first_name);
-    TAKE(PEOPLE_F_LAST_NAME, last_name);
-    TAKE(PEOPLE_F_BIRTHDAY, birthday);
-    TAKE(PEOPLE_F_WORK_FROM, work_from);
-    TAKE(PEOPLE_F_LOCATION, location);
-    TAKE(PEOPLE_F_NOTES, notes);
-    TAKE(PEOPLE_F_EMAIL, email);
-    TAKE(PEOPLE_F_TITLE, title);
-    TAKE(PEOPLE_F_DEPARTMENT, department);
-    TAKE(PEOPLE_F_LEAD, lead);
+    TAKE(PEOPLE_W_FIRST_NAME, first_name);
+    TAKE(PEOPLE_W_LAST_NAME, last_name);
+    TAKE(PEOPLE_W_BIRTHDAY, birthday);
+    TAKE(PEOPLE_W_WORK_FROM, work_from);
+    TAKE(PEOPLE_W_LOCATION, location);
+    TAKE(PEOPLE_W_NOTES, notes);
+    TAKE(PEOPLE_W_EMAIL, email);
+    TAKE(PEOPLE_W_TITLE, title);
+    TAKE(PEOPLE_W_DEPARTMENT, department);
+    TAKE(PEOPLE_W_LEAD, lead);
 #undef TAKE
-    if (PEOPLE_PATCH_HAS(pt, PEOPLE_F_SEX)) {
-        n.sex = v[PEOPLE_F_SEX] ? atoi(v[PEOPLE_F_SEX]) : -1;
+    if (PEOPLE_PATCH_HAS(pt, PEOPLE_W_SEX)) {
+        n.sex = v[PEOPLE_W_SEX] ? atoi(v[PEOPLE_W_SEX]) : -1;
     }
-    if (PEOPLE_PATCH_HAS(pt, PEOPLE_F_VISITOR)) {
-        n.is_visitor = atoi(v[PEOPLE_F_VISITOR]);
+    if (PEOPLE_PATCH_HAS(pt, PEOPLE_W_VISITOR)) {
+        n.is_visitor = atoi(v[PEOPLE_W_VISITOR]);
     }
-    if (people_patch_changes(pt, u, PEOPLE_F_DISABLE)) {
-        int off = atoi(v[PEOPLE_F_DISABLE]);
+    if (people_patch_changes(pt, u, PEOPLE_W_DISABLE)) {
+        int off = atoi(v[PEOPLE_W_DISABLE]);
         n.status = off ? 2 : 1;
         n.terminated = off ? now : NULL;
     }
@@ -411,14 +411,14 @@ const char *people_patch_forbidden(apr_pool_t *p, const char *caller_id,
         return err;
     }
     if (target->is_owner && people_patch_changes(pt, target,
-                                                 PEOPLE_F_DISABLE)) {
+                                                 PEOPLE_W_DISABLE)) {
         return "the owner's status cannot change";
     }
     if (caller_admin || caller_owner) {
         return NULL;
     }
-    for (f = PEOPLE_F_EMAIL; f < PEOPLE_F_COUNT; f++) {
-        if (people_patch_changes(pt, target, (people_field_e)f)) {
+    for (f = PEOPLE_W_EMAIL; f < PEOPLE_W_COUNT; f++) {
+        if (people_patch_changes(pt, target, (people_wfield_e)f)) {
             return apr_psprintf(p, "only an admin or the owner may change %s",
                                 fields[f].name);
         }

@@ -14,28 +14,28 @@
 /* The fields a body may name, in the order of the table in
  * people_patch.c. */
 typedef enum {
-    PEOPLE_F_FIRST_NAME = 0,
-    PEOPLE_F_LAST_NAME,
-    PEOPLE_F_SEX,
-    PEOPLE_F_BIRTHDAY,
-    PEOPLE_F_WORK_FROM,
-    PEOPLE_F_LOCATION,
-    PEOPLE_F_NOTES,
-    PEOPLE_F_EMAIL,             /* from here on: admins and the owner only */
-    PEOPLE_F_TITLE,
-    PEOPLE_F_DEPARTMENT,
-    PEOPLE_F_LEAD,
-    PEOPLE_F_VISITOR,
-    PEOPLE_F_DISABLE,
-    PEOPLE_F_COUNT
-} people_field_e;
+    PEOPLE_W_FIRST_NAME = 0,
+    PEOPLE_W_LAST_NAME,
+    PEOPLE_W_SEX,
+    PEOPLE_W_BIRTHDAY,
+    PEOPLE_W_WORK_FROM,
+    PEOPLE_W_LOCATION,
+    PEOPLE_W_NOTES,
+    PEOPLE_W_EMAIL,             /* from here on: admins and the owner only */
+    PEOPLE_W_TITLE,
+    PEOPLE_W_DEPARTMENT,
+    PEOPLE_W_LEAD,
+    PEOPLE_W_VISITOR,
+    PEOPLE_W_DISABLE,
+    PEOPLE_W_COUNT
+} people_wfield_e;
 
 typedef struct {
-    unsigned named;             /* bit (1 << people_field_e) per field named */
+    unsigned named;             /* bit (1 << people_wfield_e) per field named */
     /* each named field as the store keeps it: text, a date as
      * YYYY-MM-DDT00:00:00.0000000Z, sex and booleans as "0"/"1";
      * NULL for SQL NULL */
-    const char *value[PEOPLE_F_COUNT];
+    const char *value[PEOPLE_W_COUNT];
     apr_array_header_t *contacts;   /* NULL when "contacts" is absent */
     const char *username;       /* userName, for a new user; else NULL */
 } people_patch_t;
@@ -54,7 +54,7 @@ const char *people_patch_parse(apr_pool_t *p, json_t *root, int create,
 /* Would applying the patch change the field of this profile? (disable:
  * would it change the status.) */
 int people_patch_changes(const people_patch_t *pt, const people_profile_t *u,
-                         people_field_e f);
+                         people_wfield_e f);
 
 /* The profile with the patch applied (a copy; contacts are not touched
  * here), status and terminated following disable (now: the time to record,
@@ -64,7 +64,7 @@ people_profile_t people_patch_apply(const people_patch_t *pt,
                                     const char *now);
 
 /* The answer's name of a field ("firstName"). */
-const char *people_field_name(people_field_e f);
+const char *people_wfield_name(people_wfield_e f);
 
 /* Who may write a profile or its contacts: the user, an admin or the
  * owner; the owner's only the owner. Returns NULL, or the message of a

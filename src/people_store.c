@@ -621,9 +621,9 @@ static people_rc_e apply_patch(apr_pool_t *p, people_db_t *db,
     const char *lead_id = NULL;
     people_rc_e rc;
 
-    if (people_patch_changes(pt, u, PEOPLE_F_LEAD) && pt->value[PEOPLE_F_LEAD]) {
+    if (people_patch_changes(pt, u, PEOPLE_W_LEAD) && pt->value[PEOPLE_W_LEAD]) {
         rc = people_store_resolve(p, db, PEOPLE_USER_ID,
-                                  pt->value[PEOPLE_F_LEAD], &lead_id, err);
+                                  pt->value[PEOPLE_W_LEAD], &lead_id, err);
         if (rc == PEOPLE_NOT_FOUND) {
             *err = "lead must be the id of an existing user";
             return PEOPLE_INVALID;
@@ -632,8 +632,8 @@ static people_rc_e apply_patch(apr_pool_t *p, people_db_t *db,
             return rc;
         }
     }
-    if (people_patch_changes(pt, u, PEOPLE_F_EMAIL)
-        && (rc = email_free(p, db, pt->value[PEOPLE_F_EMAIL], u->id, err))
+    if (people_patch_changes(pt, u, PEOPLE_W_EMAIL)
+        && (rc = email_free(p, db, pt->value[PEOPLE_W_EMAIL], u->id, err))
            != PEOPLE_OK) {
         return rc;
     }
@@ -719,7 +719,7 @@ static people_rc_e pick_username(apr_pool_t *p, people_db_t *db,
         *out = pt->username;
         return PEOPLE_OK;
     }
-    base = people_username_from_email(p, pt->value[PEOPLE_F_EMAIL]);
+    base = people_username_from_email(p, pt->value[PEOPLE_W_EMAIL]);
     for (i = 1; ; i++) {
         name = i == 1 ? base : apr_psprintf(p, "%s%d", base, i);
         if ((rc = name_free(p, db, people_name_key(p, name), &ok, err))
@@ -744,7 +744,7 @@ static people_rc_e add_user(apr_pool_t *p, people_db_t *db,
     apr_uuid_t uuid;
     char buf[APR_UUID_FORMATTED_LENGTH + 1];
 
-    if ((rc = email_free(p, db, pt->value[PEOPLE_F_EMAIL], NULL, err))
+    if ((rc = email_free(p, db, pt->value[PEOPLE_W_EMAIL], NULL, err))
         != PEOPLE_OK
         || (rc = pick_username(p, db, pt, &name, err)) != PEOPLE_OK) {
         return rc;
@@ -754,9 +754,9 @@ static people_rc_e add_user(apr_pool_t *p, people_db_t *db,
     id = people_uuid_normalise(p, buf);
     if ((rc = people_db_exec(p, db, "people_user_insert", NULL, err, id, name,
                              people_name_key(p, name),
-                             pt->value[PEOPLE_F_FIRST_NAME],
-                             pt->value[PEOPLE_F_LAST_NAME],
-                             pt->value[PEOPLE_F_EMAIL])) != PEOPLE_OK
+                             pt->value[PEOPLE_W_FIRST_NAME],
+                             pt->value[PEOPLE_W_LAST_NAME],
+                             pt->value[PEOPLE_W_EMAIL])) != PEOPLE_OK
         || (rc = lock_profile(p, db, id, NULL, &u, err)) != PEOPLE_OK) {
         return rc;
     }

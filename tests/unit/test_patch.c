@@ -56,15 +56,15 @@ static void test_fields_named(void **state)
                            "\"sex\":\"Female\",\"birthday\":\"1990-02-28\","
                            "\"comment\":\"hi\",\"id\":\"ignored\"}");
     (void)state;
-    assert_true(PEOPLE_PATCH_HAS(&pt, PEOPLE_F_FIRST_NAME));
-    assert_string_equal(pt.value[PEOPLE_F_FIRST_NAME], "Bo");
-    assert_string_equal(pt.value[PEOPLE_F_LAST_NAME], "Ng");
-    assert_string_equal(pt.value[PEOPLE_F_SEX], "0");
-    assert_string_equal(pt.value[PEOPLE_F_BIRTHDAY],
+    assert_true(PEOPLE_PATCH_HAS(&pt, PEOPLE_W_FIRST_NAME));
+    assert_string_equal(pt.value[PEOPLE_W_FIRST_NAME], "Bo");
+    assert_string_equal(pt.value[PEOPLE_W_LAST_NAME], "Ng");
+    assert_string_equal(pt.value[PEOPLE_W_SEX], "0");
+    assert_string_equal(pt.value[PEOPLE_W_BIRTHDAY],
                         "1990-02-28T00:00:00.0000000Z");
-    assert_string_equal(pt.value[PEOPLE_F_NOTES], "hi");
-    assert_false(PEOPLE_PATCH_HAS(&pt, PEOPLE_F_EMAIL));
-    assert_false(PEOPLE_PATCH_HAS(&pt, PEOPLE_F_LOCATION));
+    assert_string_equal(pt.value[PEOPLE_W_NOTES], "hi");
+    assert_false(PEOPLE_PATCH_HAS(&pt, PEOPLE_W_EMAIL));
+    assert_false(PEOPLE_PATCH_HAS(&pt, PEOPLE_W_LOCATION));
     assert_null(pt.contacts);
 }
 
@@ -73,11 +73,11 @@ static void test_null_and_empty(void **state)
     people_patch_t pt = ok("{\"sex\":null,\"location\":null,"
                            "\"workFrom\":\"\",\"lead\":null}");
     (void)state;
-    assert_true(PEOPLE_PATCH_HAS(&pt, PEOPLE_F_SEX));
-    assert_null(pt.value[PEOPLE_F_SEX]);
-    assert_null(pt.value[PEOPLE_F_LOCATION]);
-    assert_null(pt.value[PEOPLE_F_WORK_FROM]);
-    assert_null(pt.value[PEOPLE_F_LEAD]);
+    assert_true(PEOPLE_PATCH_HAS(&pt, PEOPLE_W_SEX));
+    assert_null(pt.value[PEOPLE_W_SEX]);
+    assert_null(pt.value[PEOPLE_W_LOCATION]);
+    assert_null(pt.value[PEOPLE_W_WORK_FROM]);
+    assert_null(pt.value[PEOPLE_W_LEAD]);
     bad("{\"firstName\":null}", "firstName must be 1 to 64");
     bad("{\"lastName\":\"\"}", "lastName must be 1 to 64");
     bad("{\"email\":null}", "email must be an email address");
@@ -119,16 +119,16 @@ static void test_validation(void **state)
     bad("{\"contacts\":[{\"value\":\"x\"}]}", "contacts[0] has no \"type\"");
     /* Community Server's names and shapes */
     assert_string_equal(ok("{\"worksfrom\":\"2020-01-31T00:00:00.000+03:00\"}")
-                        .value[PEOPLE_F_WORK_FROM],
+                        .value[PEOPLE_W_WORK_FROM],
                         "2020-01-31T00:00:00.0000000Z");
-    assert_false(PEOPLE_PATCH_HAS(&(people_patch_t){0}, PEOPLE_F_DEPARTMENT));
+    assert_false(PEOPLE_PATCH_HAS(&(people_patch_t){0}, PEOPLE_W_DEPARTMENT));
     {
         people_patch_t cs = ok("{\"department\":[\"x\"]}");
-        assert_false(PEOPLE_PATCH_HAS(&cs, PEOPLE_F_DEPARTMENT));
+        assert_false(PEOPLE_PATCH_HAS(&cs, PEOPLE_W_DEPARTMENT));
     }
     /* the answer's own date format is read back */
     assert_string_equal(ok("{\"birthday\":\"2000-02-29T00:00:00.0000000Z\"}")
-                        .value[PEOPLE_F_BIRTHDAY],
+                        .value[PEOPLE_W_BIRTHDAY],
                         "2000-02-29T00:00:00.0000000Z");
 }
 
@@ -143,9 +143,9 @@ static void test_form_values(void **state)
 
     assert_null(people_form_parse(pool, body, sizeof(body) - 1, 100, &root));
     assert_null(people_patch_parse(pool, root, 0, &pt));
-    assert_string_equal(pt.value[PEOPLE_F_VISITOR], "0");
-    assert_string_equal(pt.value[PEOPLE_F_DISABLE], "1");
-    assert_string_equal(pt.value[PEOPLE_F_SEX], "1");
+    assert_string_equal(pt.value[PEOPLE_W_VISITOR], "0");
+    assert_string_equal(pt.value[PEOPLE_W_DISABLE], "1");
+    assert_string_equal(pt.value[PEOPLE_W_SEX], "1");
     assert_non_null(pt.contacts);
     assert_int_equal(pt.contacts->nelts, 1);
 }
@@ -159,15 +159,15 @@ static void test_changes_and_apply(void **state)
     (void)state;
 
     /* the values the profile already has are no change */
-    assert_false(people_patch_changes(&pt, &u, PEOPLE_F_EMAIL));
-    assert_false(people_patch_changes(&pt, &u, PEOPLE_F_TITLE));
-    assert_false(people_patch_changes(&pt, &u, PEOPLE_F_DISABLE));
-    assert_false(people_patch_changes(&pt, &u, PEOPLE_F_VISITOR));
-    assert_false(people_patch_changes(&pt, &u, PEOPLE_F_LEAD));
+    assert_false(people_patch_changes(&pt, &u, PEOPLE_W_EMAIL));
+    assert_false(people_patch_changes(&pt, &u, PEOPLE_W_TITLE));
+    assert_false(people_patch_changes(&pt, &u, PEOPLE_W_DISABLE));
+    assert_false(people_patch_changes(&pt, &u, PEOPLE_W_VISITOR));
+    assert_false(people_patch_changes(&pt, &u, PEOPLE_W_LEAD));
     assert_null(people_patch_forbidden(pool, u.id, 0, 0, &u, &pt));
 
     pt = ok("{\"disable\":true,\"location\":\"Riga\"}");
-    assert_true(people_patch_changes(&pt, &u, PEOPLE_F_DISABLE));
+    assert_true(people_patch_changes(&pt, &u, PEOPLE_W_DISABLE));
     n = people_patch_apply(&pt, &u, "2026-11-30T10:00:00.0000000Z");
     assert_int_equal(n.status, 2);
     assert_string_equal(n.terminated, "2026-11-30T10:00:00.0000000Z");
