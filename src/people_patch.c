@@ -358,7 +358,9 @@ people_profile_t people_patch_apply(const people_patch_t *pt,
     people_profile_t n = *u;
     const char *const *v = pt->value;
 
-#define TAKE(f, member) if (PEOPLE_PATCH_HAS(pt, f)) n.member = v[f]
+    /* a field named with the value it holds (an email in another letter
+     * case) keeps the stored spelling */
+#define TAKE(f, member) if (people_patch_changes(pt, u, f)) n.member = v[f]
     TAKE(PEOPLE_W_FIRST_NAME, first_name);
     TAKE(PEOPLE_W_LAST_NAME, last_name);
     TAKE(PEOPLE_W_BIRTHDAY, birthday);
