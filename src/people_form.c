@@ -348,10 +348,9 @@ const char *people_form_parse(apr_pool_t *p, const char *buf, size_t len,
     return err ? err : people_form_to_json(p, pairs, max_keys, out);
 }
 
-int people_is_form_type(const char *ct)
+int people_media_type_is(const char *ct, const char *type)
 {
-    static const char form[] = "application/x-www-form-urlencoded";
-    size_t n;
+    size_t n, want = strlen(type);
 
     if (!ct) {
         return 0;
@@ -359,6 +358,12 @@ int people_is_form_type(const char *ct)
     while (apr_isspace(*ct)) {
         ct++;
     }
+    /* parameters such as charset may follow */
     n = strcspn(ct, "; \t");
-    return n == sizeof(form) - 1 && !strncasecmp(ct, form, n);
+    return n == want && !strncasecmp(ct, type, n);
+}
+
+int people_is_form_type(const char *ct)
+{
+    return people_media_type_is(ct, "application/x-www-form-urlencoded");
 }

@@ -52,7 +52,11 @@ const char *people_form_split(apr_pool_t *p, const char *buf, size_t len,
 const char *people_form_parse(apr_pool_t *p, const char *buf, size_t len,
                               int max_keys, json_t **out);
 
-/* Is this Content-Type a form (parameters such as charset allowed)? */
+/* Is this Content-Type header value the media type (case-insensitive;
+ * parameters such as charset allowed)? */
+int people_media_type_is(const char *content_type, const char *type);
+
+/* Is this Content-Type a form? */
 int people_is_form_type(const char *content_type);
 
 #endif
