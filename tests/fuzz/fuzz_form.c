@@ -6,7 +6,9 @@
  * that must give the same object; the contacts read from it, when they
  * are read, must be valid. When it does not decode, the 400 message must
  * be valid UTF-8 and *out untouched. A body with more parts than the key
- * bound is always refused. Any violation aborts. */
+ * bound is always refused. The profile fields read from the object
+ * (section 11) must each hold what the store may keep. Any violation
+ * aborts. */
 #include <apr_tables.h>
 #include <apr_lib.h>
 #include <jansson.h>
@@ -14,6 +16,9 @@
 #include "tests/fuzz/fuzz_common.h"
 #include "src/people_contacts.h"
 #include "src/people_form.h"
+#include "src/people_fields.h"
+#include "src/people_patch.h"
+#include "src/people_route.h"
 
 #define FUZZ_MAX_KEYS 64
 
@@ -129,6 +134,80 @@ static void check_contacts(apr_pool_t *p, json_t *root)
     json_decref(answer);
 }
 
+static int is_date(const char *s)
+{
+    size_t i;
+    if (strlen(s) != 28 || strcmp(s + 10, "T00:00:00.0000000Z") != 0
+        || s[4] != '-' || s[7] != '-') {
+        return 0;
+    }
+    for (i = 0; i < 10; i++) {
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int is_flag(const char *s)
+{
+    return s && (!strcmp(s, "0") || !strcmp(s, "1"));
+}
+
+/* Section 11: what a profile write may store. */
+static void check_patch(apr_pool_t *p, json_t *root, int create)
+{
+    people_patch_t pt;
+    const char *err = people_patch_parse(p, root, create, &pt), *v;
+    int f;
+
+    if (err) {
+        check_message(err);
+        return;
+    }
+    for (f = 0; f < PEOPLE_W_COUNT; f++) {
+        if (!PEOPLE_PATCH_HAS(&pt, f)) {
+            continue;
+        }
+        v = pt.value[f];
+        switch (f) {
+        case PEOPLE_W_FIRST_NAME:
+        case PEOPLE_W_LAST_NAME:
+            CHECK(v && people_field_problem(PEOPLE_FIELD_NAME, v,
+                                            strlen(v)) == NULL);
+            break;
+        case PEOPLE_W_NOTES:
+            CHECK(!v || people_field_problem(PEOPLE_FIELD_NOTES, v,
+                                             strlen(v)) == NULL);
+            break;
+        case PEOPLE_W_BIRTHDAY:
+        case PEOPLE_W_WORK_FROM:
+            CHECK(!v || is_date(v));
+            break;
+        case PEOPLE_W_SEX:
+            CHECK(!v || is_flag(v));
+            break;
+        case PEOPLE_W_VISITOR:
+        case PEOPLE_W_DISABLE:
+            CHECK(is_flag(v));
+            break;
+        case PEOPLE_W_LEAD:
+            CHECK(!v || strcmp(people_uuid_normalise(p, v), v) == 0);
+            break;
+        case PEOPLE_W_EMAIL:
+            CHECK(v && strchr(v, '@'));
+            /* fall through: text too */
+        default:
+            CHECK(!v || people_field_problem(PEOPLE_FIELD_TEXT, v,
+                                             strlen(v)) == NULL);
+        }
+    }
+    if (create) {
+        CHECK(PEOPLE_PATCH_HAS(&pt, PEOPLE_W_EMAIL));
+        CHECK(!pt.username || !people_username_problem(p, pt.username));
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     apr_pool_t *p = fuzz_pool();
@@ -171,6 +250,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(json_equal(root, again));
 
     check_contacts(p, root);
+    check_patch(p, root, 0);
+    check_patch(p, root, 1);
     apr_pool_destroy(p);
     return 0;
 }
