@@ -721,7 +721,12 @@ static people_rc_e pick_username(apr_pool_t *p, people_db_t *db,
     }
     base = people_username_from_email(p, pt->value[PEOPLE_W_EMAIL]);
     for (i = 1; ; i++) {
-        name = i == 1 ? base : apr_psprintf(p, "%s%d", base, i);
+        /* a few numbers, then a random suffix: the search stays short
+         * however many people share a local part */
+        name = i == 1 ? base
+             : i <= 100 ? apr_psprintf(p, "%s%d", base, i)
+             : apr_psprintf(p, "%s-%08x", base, (unsigned)apr_time_now()
+                                                ^ (unsigned)(i * 2654435761u));
         if ((rc = name_free(p, db, people_name_key(p, name), &ok, err))
             != PEOPLE_OK) {
             return rc;
