@@ -29,6 +29,8 @@
 #include "mod_people_config.h"
 #include "mod_people_cors.h"
 #include "mod_people_diag.h"
+#include "mod_people_form.h"
+#include "mod_people_guard.h"
 #include "mod_people_http.h"
 
 /* The operations that have a handler. An operation of the route table
@@ -43,6 +45,10 @@ static const struct {
     {PEOPLE_DO_CONTACTS_PUT,    people_contacts_write},
     {PEOPLE_DO_CONTACTS_POST,   people_contacts_write},
     {PEOPLE_DO_CONTACTS_DELETE, people_contacts_write},
+    {PEOPLE_DO_PROFILE_PUT,     people_profile_put},
+    {PEOPLE_DO_USER_ADD,        people_user_add},
+    {PEOPLE_DO_STATUS_PUT,      people_status_put},
+    {PEOPLE_DO_USER_DELETE,     people_user_delete},
 };
 
 #define PEOPLE_NHANDLERS (sizeof(people_handlers) / sizeof(people_handlers[0]))
@@ -135,6 +141,10 @@ static int people_handler(request_rec *r)
         return people_answer_error(r, HTTP_UNAUTHORIZED,
                                    "an API token is required");
     }
+    /* a cross-site write is refused before anything is read or written */
+    if (people_guard_cross_site(r, call.rq) != OK) {
+        return OK;
+    }
     if (call.route.resource == PEOPLE_RES_NONE) {
         return people_answer_error(r, HTTP_NOT_FOUND, "no such resource");
     }
@@ -219,6 +229,7 @@ static void people_register_hooks(apr_pool_t *p)
                          AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_handler(people_handler, NULL, NULL, APR_HOOK_MIDDLE);
     people_status_register_hooks(p);
+    people_form_register_hooks(p);
     APR_OPTIONAL_HOOK(dbd, post_connect, people_commit_post_connect, NULL,
                       NULL, APR_HOOK_MIDDLE);
 }

@@ -8,7 +8,9 @@
 #include "mod_people_private.h"
 #include "mod_people_commit.h"
 #include "mod_people_config.h"
+#include "mod_people_form.h"
 #include "mod_people_http.h"
+#include "mod_people_write.h"
 
 typedef struct {
     const people_call_t *call;
@@ -28,6 +30,8 @@ static int people_contacts_step(request_rec *r, people_db_t *db, void *baton)
     if ((rv = people_user_id(r, db, x->call, &id)) != OK) {
         return rv;
     }
+    /* a quick refusal before the write lock; the store checks again,
+     * with the owner's rule, inside the transaction */
     if (!people_may_see_all(&x->call->rq->caller, id)) {
         return people_answer_error(r, HTTP_FORBIDDEN, "only the user, an "
                                    "admin or the owner may change these "
@@ -36,17 +40,18 @@ static int people_contacts_step(request_rec *r, people_db_t *db, void *baton)
     if (people_commit_begin(r, db, &w) != OK) {
         return DONE;
     }
-    rc = people_store_write_contacts(r->pool, db, id, x->op, x->body,
+    rc = people_store_write_contacts_as(r->pool, db, id,
+                                     &x->call->rq->caller, x->op, x->body,
                                      people_cfg_max_contacts(r),
                                      apr_table_get(r->headers_in, "If-Match"),
                                      w.wait_ms, &u, &err);
     rc = people_commit_end(r, &w, rc, &err);
-    if ((rv = people_answer_rc(r, rc, "writing contacts", err)) != OK) {
+    if ((rv = people_write_rc(r, rc, "writing contacts", err)) != OK) {
         return rv;
     }
-    return people_answer_profile(r, x->op == PEOPLE_OP_SET
-                                    && r->method_number == M_POST
-                                    ? HTTP_CREATED : HTTP_OK, u, 1);
+    /* POST too answers 200: nothing new is created, and ONLYOFFICE's
+     * generated SDK maps only 200 to a profile */
+    return people_answer_profile(r, HTTP_OK, u, 1);
 }
 
 /* The operation a method asks for. */
@@ -66,15 +71,15 @@ int people_contacts_write(request_rec *r, const people_call_t *call)
 {
     people_contacts_t x = {call, people_contacts_op(r, call->op), NULL};
     const char *msg;
-    char *buf = NULL;
-    size_t len = 0;
+    json_t *root = NULL;
 
-    /* the body is read and checked before a database connection is held,
-     * and a body that is not understood changes nothing */
-    if (people_read_json_body(r, &buf, &len) != OK) {
+    /* the body (JSON or form) is read and checked before a database
+     * connection is held, and a body that is not understood changes
+     * nothing */
+    if (people_read_body_object(r, &root) != OK) {
         return DONE;
     }
-    if ((msg = people_body_parse(r->pool, buf, len, &x.body)) != NULL) {
+    if ((msg = people_body_contacts(r->pool, root, &x.body)) != NULL) {
         return people_answer_error(r, HTTP_BAD_REQUEST, msg);
     }
     return people_db_run(r, people_contacts_step, &x);

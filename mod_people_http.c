@@ -15,6 +15,8 @@
 #include "src/people_contacts.h"
 #include "src/people_profile.h"
 
+#include "src/people_form.h"
+
 #include "mod_people_private.h"
 #include "mod_people_status.h"
 #include "mod_people_config.h"
@@ -62,8 +64,7 @@ int people_answer_unavailable(request_rec *r)
 
 /* The profile's page: an absolute template is kept; a path is made
  * absolute against the host the client asked for. */
-static const char *people_profile_page(request_rec *r,
-                                       const people_profile_t *u)
+const char *people_profile_page(request_rec *r, const people_profile_t *u)
 {
     const char *url = people_profile_url(r->pool, people_cfg_profile_url(r),
                                          u);
@@ -120,15 +121,7 @@ int people_answer_rc(request_rec *r, people_rc_e rc, const char *what,
 
 int people_is_json_type(const char *ct)
 {
-    size_t n;
-    if (!ct) {
-        return 0;
-    }
-    while (apr_isspace(*ct)) {
-        ct++;
-    }
-    n = strcspn(ct, "; \t");
-    return n == 16 && !strncasecmp(ct, "application/json", 16);
+    return people_media_type_is(ct, "application/json");
 }
 
 /* Appends a bucket's data to the body, growing it at most to max + 1. */

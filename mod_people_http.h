@@ -38,6 +38,9 @@ int people_answer_error(request_rec *r, int status, const char *message);
 /* 503: the database is unavailable. */
 int people_answer_unavailable(request_rec *r);
 
+/* The absolute URL of a person's page (PeopleProfileURL). */
+const char *people_profile_page(request_rec *r, const people_profile_t *u);
+
 /* A profile (full: with its private data), its ETag in the headers. */
 int people_answer_profile(request_rec *r, int status,
                           const people_profile_t *u, int full);

@@ -26,6 +26,7 @@ APLOG_USE_MODULE(people);
  *   12-14  trace1: route and operation, commit number, sync
  *   15-16  a write that failed at or after COMMIT
  *   17     no shared memory for the server-status counters
+ *   40-41  refused writes, at info: cross-site (40), not permitted (41)
  * Next free tag: PEOPLE18 */
 #define PEOPLELOGNO(n) "PEOPLE" #n ": "
 
@@ -64,6 +65,10 @@ typedef int (*people_handler_fn)(request_rec *r, const people_call_t *call);
  * mod_people.c dispatches to them). */
 int people_profile_get(request_rec *r, const people_call_t *call);
 int people_contacts_write(request_rec *r, const people_call_t *call);
+int people_profile_put(request_rec *r, const people_call_t *call);
+int people_user_add(request_rec *r, const people_call_t *call);
+int people_status_put(request_rec *r, const people_call_t *call);
+int people_user_delete(request_rec *r, const people_call_t *call);
 
 /* The access checker (mod_people_auth.c). */
 int people_check_access(request_rec *r);

@@ -130,13 +130,22 @@ def test_single_bad_object_instead_of_array_is_400(server, api, victim):
 # ------------------------------------------------------------------ media type (415)
 
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("ctype", ["text/plain", None, "application/x-www-form-urlencoded",
-                                   "multipart/form-data; boundary=xyz", "application/javascript",
-                                   "text/json", "application/jsonx"])
+@pytest.mark.parametrize("ctype", ["text/plain", None, "multipart/form-data; boundary=xyz",
+                                   "application/javascript", "text/json", "application/jsonx",
+                                   "application/x-www-form-urlencodedx"])
 def test_wrong_content_type_is_415(server, api, victim, method, ctype):
     body = json.dumps(contacts_body(("mail", "new@x.org"))).encode()
     with unchanged(server):
         error(send(api, method, victim, body, ctype=ctype), 415)
+    still_intact(api, victim)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_json_text_labelled_as_a_form_is_400(server, api, victim, method):
+    # a form is accepted (section 5), but JSON text read as one has no contacts[...] key
+    body = json.dumps(contacts_body(("mail", "new@x.org"))).encode()
+    with unchanged(server):
+        error(send(api, method, victim, body, ctype="application/x-www-form-urlencoded"), 400)
     still_intact(api, victim)
 
 

@@ -496,7 +496,7 @@ def test_hostile_paths(hostile):
     put("contacts-encoded-nul", f"{base}/{v.id}/contacts%00", (), httpd={404})
     # @self, braces and UUID look-alikes
     get("encoded-at-self-bad-route", base + "/%40self/contactz", 404)
-    put("encoded-at-self-profile", base + "/%40self", 405)
+    put("encoded-at-self-profile", base + "/%40self", 405, method="PATCH")
     get("at-self-semicolon", base + "/@self;x=1", 404)
     get("at-self-json-json", base + "/@self.json.json", 404)
     get("self-contacts-extra", base + "/@self/contacts/extra", 404)
@@ -723,8 +723,12 @@ def test_odd_methods(hostile):
     for method in ["PATCH", "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK",
                    "UNLOCK", "SEARCH", "REPORT", "FOO", "get", "put", "Put", "GET"]:
         send(method, contacts, 405)
-    for method in ["PUT", "POST", "DELETE", "PATCH", "PROPFIND", "post"]:
+    for method in ["POST", "PATCH", "PROPFIND", "post", "delete"]:
         send(method, profile, 405)
+    # PUT and DELETE are routes of the profile (section 11): the victim, a member, may not
+    # delete users, and a PUT with a bad field changes nothing
+    send("DELETE", profile, 403)
+    send("PUT", profile, 400, body=b'{"firstName": ""}')
     # TRACE: httpd's core answers it in map_to_storage (TraceEnable defaults to on), echoing
     # the request back to the same client, unless the module takes that hook for its
     # locations; then the module refuses it like any other method

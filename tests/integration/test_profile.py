@@ -188,12 +188,12 @@ def test_unknown_route_is_404_json(api, alice, path):
     error(api("GET", path, token=alice.token), 404)
 
 
-@pytest.mark.parametrize("method", ["PATCH", "PUT", "POST", "DELETE"])
+@pytest.mark.parametrize("method", ["PATCH", "POST"])
 def test_other_method_on_profile_is_405_with_allow(api, alice, method):
     r = api(method, f"/{alice.id}", token=alice.token, json={"contacts": []})
     error(r, 405)
     allowed = allow_set(r)
-    assert "GET" in allowed
+    assert {"GET", "PUT", "DELETE"} <= allowed
     assert method not in allowed
 
 
@@ -207,7 +207,7 @@ def test_other_method_on_contacts_is_405_with_allow(server, api, alice, method):
 
 
 def test_405_on_self_route(api, alice):
-    r = api("PUT", "/@self.json", token=alice.token, json={"contacts": []})
+    r = api("PATCH", "/@self.json", token=alice.token, json={"contacts": []})
     error(r, 405)
     assert "GET" in allow_set(r)
 

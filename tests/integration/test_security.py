@@ -238,7 +238,7 @@ def test_injection_values_are_stored_exactly(server, api, user):
 def test_injection_values_with_post_and_delete(server, api, user):
     items = [("mail", v) for v in INJECTIONS[:10]]
     assert pairs(success(api.contacts("POST", "@self", contacts_body(*items), user.token),
-                         201)) == items
+                         200)) == items
     # DELETE matches the exact value only: quotes and wildcards match nothing else
     for probe in ("' OR '1'='1'", "%", "_", "' OR 1=1 --", "*", "'; DROP TABLE people_users; -"):
         if probe in INJECTIONS[:10]:
@@ -260,7 +260,7 @@ def test_sql_looking_types_are_stored_exactly(api, user, ctype):
 
 def test_underscore_in_a_type_is_not_a_wildcard(api, user):
     base = [("ab1", "x"), ("ab2", "y"), ("aBc", "z")]
-    success(api.contacts("POST", "@self", contacts_body(*base), user.token), 201)
+    success(api.contacts("POST", "@self", contacts_body(*base), user.token), 200)
     # a LIKE-based comparison would take "ab_" for ab1, ab2 and aBc
     r = api.contacts("PUT", "@self", contacts_body(("ab_", "new")), user.token)
     assert pairs(success(r)) == base + [("ab_", "new")]
@@ -430,7 +430,7 @@ BOB_SECRET = [("mail", "bob.secret@example.org"), ("phone", "+1 555 0199")]
 def bob_with_contacts(server):
     bob = server.users["bob"]
     r = server.api.contacts("POST", bob.id, contacts_body(*BOB_SECRET), bob.token)
-    assert pairs(success(r, 201)) == BOB_SECRET
+    assert pairs(success(r, 200)) == BOB_SECRET
     return bob
 
 
