@@ -22,7 +22,7 @@ def assert_json_content_type(r):
 
 def success(r, status=200):
     """The success envelope; returns the profile. `statusCode` is expected to repeat the
-    HTTP status (201 for POST)."""
+    HTTP status (201 for a new user)."""
     assert r.status_code == status, describe(r)
     assert_json_content_type(r)
     body = r.json()
