@@ -47,7 +47,7 @@ static const struct {
     {PEOPLE_DO_CONTACTS_DELETE, people_contacts_write},
     {PEOPLE_DO_PROFILE_PUT,     people_profile_put},
     {PEOPLE_DO_USER_ADD,        people_user_add},
-    {PEOPLE_DO_STATUS_PUT,      people_status_put},
+    {PEOPLE_DO_STATUS_PUT,      people_users_set_status},
     {PEOPLE_DO_USER_DELETE,     people_user_delete},
 };
 

@@ -67,7 +67,7 @@ int people_profile_get(request_rec *r, const people_call_t *call);
 int people_contacts_write(request_rec *r, const people_call_t *call);
 int people_profile_put(request_rec *r, const people_call_t *call);
 int people_user_add(request_rec *r, const people_call_t *call);
-int people_status_put(request_rec *r, const people_call_t *call);
+int people_users_set_status(request_rec *r, const people_call_t *call);
 int people_user_delete(request_rec *r, const people_call_t *call);
 
 /* The access checker (mod_people_auth.c). */

@@ -127,7 +127,7 @@ int people_user_add(request_rec *r, const people_call_t *call)
 typedef struct {
     int status;
     apr_array_header_t *ids;    /* lowercase UUIDs, each once */
-} people_status_put_t;
+} people_users_status_t;
 
 /* One userIds entry as a lowercase UUID, kept once. NULL, or the 400
  * message. */
@@ -218,10 +218,10 @@ static int people_answer_profiles(request_rec *r,
     return people_send_json(r, HTTP_OK, body, len);
 }
 
-static int people_status_put_step(request_rec *r, people_db_t *db,
+static int people_users_status_step(request_rec *r, people_db_t *db,
                                   void *baton)
 {
-    people_status_put_t *x = baton;
+    people_users_status_t *x = baton;
     apr_array_header_t *changed = NULL;
     people_commit_t w;
     const char *err = NULL;
@@ -241,9 +241,9 @@ static int people_status_put_step(request_rec *r, people_db_t *db,
     return people_answer_profiles(r, changed);
 }
 
-int people_status_put(request_rec *r, const people_call_t *call)
+int people_users_set_status(request_rec *r, const people_call_t *call)
 {
-    people_status_put_t x;
+    people_users_status_t x;
     const char *msg;
     json_t *root = NULL;
 
@@ -251,7 +251,7 @@ int people_status_put(request_rec *r, const people_call_t *call)
         != OK) {
         return DONE;
     }
-    if (!call->route.arg || !(x.status = people_status_parse(call->route.arg))) {
+    if (!call->route.arg || !(x.status = people_user_status_parse(call->route.arg))) {
         return people_answer_error(r, HTTP_BAD_REQUEST, "the status must be "
                                    "1, 2, 4, Active, Terminated or "
                                    "LeaveOfAbsence");
@@ -262,7 +262,7 @@ int people_status_put(request_rec *r, const people_call_t *call)
     if ((msg = people_user_ids(r, root, &x.ids)) != NULL) {
         return people_answer_error(r, HTTP_BAD_REQUEST, msg);
     }
-    return people_db_run(r, people_status_put_step, &x);
+    return people_db_run(r, people_users_status_step, &x);
 }
 
 /* ---- DELETE /{user} ------------------------------------------------- */

@@ -491,7 +491,7 @@ const char *people_time_format(apr_pool_t *p, apr_int64_t epoch)
     return apr_pstrdup(p, buf);
 }
 
-int people_status_parse(const char *s)
+int people_user_status_parse(const char *s)
 {
     if (!strcmp(s, "1") || !strcasecmp(s, "Active")) {
         return 1;

@@ -97,6 +97,6 @@ const char *people_time_format(apr_pool_t *p, apr_int64_t epoch);
 
 /* A status by number or name (1/Active, 2/Terminated, 4/LeaveOfAbsence,
  * case-insensitive); 0 when it is none. */
-int people_status_parse(const char *s);
+int people_user_status_parse(const char *s);
 
 #endif

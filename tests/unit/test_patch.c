@@ -257,11 +257,11 @@ static void test_usernames(void **state)
 static void test_status_and_time(void **state)
 {
     (void)state;
-    assert_int_equal(people_status_parse("terminated"), 2);
-    assert_int_equal(people_status_parse("4"), 4);
-    assert_int_equal(people_status_parse("Active"), 1);
-    assert_int_equal(people_status_parse("3"), 0);
-    assert_int_equal(people_status_parse(""), 0);
+    assert_int_equal(people_user_status_parse("terminated"), 2);
+    assert_int_equal(people_user_status_parse("4"), 4);
+    assert_int_equal(people_user_status_parse("Active"), 1);
+    assert_int_equal(people_user_status_parse("3"), 0);
+    assert_int_equal(people_user_status_parse(""), 0);
     assert_string_equal(people_time_format(pool, 0),
                         "1970-01-01T00:00:00.0000000Z");
 }
