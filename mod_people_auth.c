@@ -23,6 +23,13 @@ people_req_t *people_req(request_rec *r)
     return ap_get_module_config(r->request_config, &people_module);
 }
 
+people_req_t *people_req_make(request_rec *r)
+{
+    people_req_t *rq = apr_pcalloc(r->pool, sizeof(*rq));
+    ap_set_module_config(r->request_config, &people_module, rq);
+    return rq;
+}
+
 /* Answers 401 with the challenge; DONE. */
 static int people_refuse(request_rec *r, const char *message)
 {
@@ -98,8 +105,7 @@ int people_check_access(request_rec *r)
         people_answer_unavailable(r);
         return DONE;
     }
-    a.rq = apr_pcalloc(r->pool, sizeof(*a.rq));
-    ap_set_module_config(r->request_config, &people_module, a.rq);
+    a.rq = people_req_make(r);
     if ((rv = people_db_run(r, people_auth_step, &a)) != OK) {
         return rv;
     }

@@ -304,6 +304,12 @@ int people_db_run(request_rec *r, people_db_step_fn step, void *baton)
         people_answer_unavailable(r);
         return DONE;
     }
+    /* The one retry of the module. A step returns PEOPLE_DB_RETRY only
+     * for a failure before COMMIT (people_answer_rc), when nothing of it
+     * is stored; a failed COMMIT (PEOPLE_COMMIT_FAILED) is answered 503
+     * by the step itself: on PostgreSQL a connection lost during COMMIT
+     * leaves the write stored or not, and running it again could apply it
+     * twice. */
     for (tried = 0; ; tried++) {
         people_db_t db = people_db_of(dbd);
         if ((rv = step(r, &db, baton)) != PEOPLE_DB_RETRY) {

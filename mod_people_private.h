@@ -49,6 +49,10 @@ typedef struct {
 /* The request's state, NULL when the access checker did not run. */
 people_req_t *people_req(request_rec *r);
 
+/* A new, empty state for the request (not authenticated), attached to
+ * it: what an access checker fills in. */
+people_req_t *people_req_make(request_rec *r);
+
 /* What the handler hands each operation's handler. */
 typedef struct {
     people_route_t route;

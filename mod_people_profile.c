@@ -14,12 +14,14 @@ static int people_profile_step(request_rec *r, people_db_t *db, void *baton)
     const people_caller_t *who = &call->rq->caller;
     people_profile_t *u = NULL;
     const char *id, *err = NULL, *inm, *etag;
+    people_rc_e rc;
     int rv, full;
 
-    if ((rv = people_user_id(r, db, call, &id)) != OK
-        || (rv = people_answer_rc(r, people_store_profile(r->pool, db, id, &u,
-                                                          &err),
-                                  "reading a profile", err)) != OK) {
+    if ((rv = people_user_id(r, db, call, &id)) != OK) {
+        return rv;
+    }
+    rc = people_store_profile(r->pool, db, id, &u, &err);
+    if ((rv = people_answer_rc(r, rc, "reading a profile", err)) != OK) {
         return rv;
     }
     full = people_may_see_all(who, u->id);
