@@ -7,6 +7,7 @@
 
 #include "people_store.h"
 #include "people_sqlite.h"
+#include "people_identity.h"
 
 /* Columns of a profile, in the order read_profile() takes them. */
 #define PROFILE_COLUMNS \
@@ -48,6 +49,30 @@ const people_stmt_def_t people_statements[] = {
     {"people_contact_add",
      "INSERT INTO people_contacts (user_id, pos, type, value) "
      "VALUES (%s, %d, %s, %s)"},
+    /* identity from httpd (spec section 10): the caller by login name or
+     * by email, both matched case-insensitively (the key is lowercased by
+     * the caller) */
+    {"people_login_by_name",
+     "SELECT id, username, is_admin, is_owner, status FROM people_users "
+     "WHERE username_key = %s"},
+    {"people_login_by_email",
+     "SELECT id, username, is_admin, is_owner, status FROM people_users "
+     "WHERE lower(email) = %s ORDER BY id"},
+    {"people_login_create",
+     "INSERT INTO people_users (id, username, username_key, first_name, "
+     "last_name, email, activation_status) VALUES (%s, %s, %s, %s, %s, %s, 1)"},
+    /* mapped attributes: every mappable column at once, the version bumped
+     * by people_lock before */
+    {"people_map_fields",
+     "UPDATE people_users SET first_name = %s, last_name = %s, email = %s, "
+     "title = %s, department = %s, location = %s, is_ldap = %d WHERE id = %s"},
+    /* the token endpoint; a user's expired tokens go when a new one comes */
+    {"people_token_issue",
+     "INSERT INTO people_tokens (hash, user_id, label, created, expires, "
+     "revoked) VALUES (%s, %s, %s, %lld, %lld, 0)"},
+    {"people_token_purge",
+     "DELETE FROM people_tokens WHERE user_id = %s AND expires IS NOT NULL "
+     "AND expires <= %lld"},
     {NULL, NULL}
 };
 
@@ -458,6 +483,224 @@ people_rc_e people_store_write_contacts(apr_pool_t *p, people_db_t *db,
         return rc;
     }
     rc = write_contacts(p, db, id, op, body, max, if_match, out, err);
+    if (rc != PEOPLE_OK) {
+        people_db_end(t, 0, err);
+        return rc;
+    }
+    return people_db_end(t, 1, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Identity from httpd */
+
+/* Collects every row into an array of people_caller_t. */
+static void read_callers(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
+                         int ncols, void *baton)
+{
+    read_caller(p, db, row, ncols,
+                apr_array_push((apr_array_header_t *)baton));
+}
+
+people_rc_e people_store_find_login(apr_pool_t *p, people_db_t *db,
+                                    int by_email, const char *login,
+                                    people_caller_t *out, const char **err)
+{
+    apr_array_header_t *found = apr_array_make(p, 1, sizeof(people_caller_t));
+    people_rc_e rc;
+
+    rc = people_db_select(p, db, by_email ? "people_login_by_email"
+                                          : "people_login_by_name",
+                          read_callers, found, NULL, err,
+                          people_name_key(p, login));
+    if (rc != PEOPLE_OK) {
+        return rc;
+    }
+    /* an email two users share names no one */
+    if (found->nelts != 1) {
+        return PEOPLE_NOT_FOUND;
+    }
+    *out = APR_ARRAY_IDX(found, 0, people_caller_t);
+    return PEOPLE_OK;
+}
+
+/* The user name a new user gets: the login itself, or, matched by email,
+ * the email's local part, made unique with a number. */
+static const char *new_login_name(apr_pool_t *p, const char *local, int n)
+{
+    return n ? apr_psprintf(p, "%s%d", local, n + 1) : local;
+}
+
+static people_rc_e create_user(apr_pool_t *p, people_db_t *db,
+                               const char *id, const char *name,
+                               const char *email, const char *first,
+                               const char *last, int wait_ms,
+                               const char **err)
+{
+    people_txn_t *t;
+    people_rc_e rc;
+
+    if ((rc = people_db_begin(p, db, wait_ms, &t, err)) != PEOPLE_OK) {
+        return rc;
+    }
+    rc = people_db_exec(p, db, "people_login_create", NULL, err, id, name,
+                        people_name_key(p, name), first ? first : "",
+                        last ? last : "", email);
+    if (rc != PEOPLE_OK) {
+        people_db_end(t, 0, err);
+        return rc;
+    }
+    return people_db_end(t, 1, err);
+}
+
+people_rc_e people_store_create_login(apr_pool_t *p, people_db_t *db,
+                                      int by_email, const char *login,
+                                      const char *first, const char *last,
+                                      int wait_ms, people_caller_t *out,
+                                      const char **err)
+{
+    const char *id = people_uuid_generate(p), *local = login, *at;
+    const char *email = by_email ? login : NULL;
+    people_rc_e rc = PEOPLE_DB_ERROR;
+    int n;
+
+    if (!id) {
+        *err = "no randomness for a new user's id";
+        return PEOPLE_DB_ERROR;
+    }
+    if (by_email && (at = strchr(login, '@')) != NULL) {
+        local = apr_pstrmemdup(p, login, at - login);
+    }
+    for (n = 0; n < 10; n++) {
+        const char *name = by_email ? new_login_name(p, local, n) : login;
+        const char *ignored = NULL;
+        people_caller_t taken;
+
+        if (by_email && people_store_find_login(p, db, 0, name, &taken,
+                                                &ignored) == PEOPLE_OK) {
+            continue;
+        }
+        rc = create_user(p, db, id, name, email, first, last, wait_ms, err);
+        if (rc == PEOPLE_OK || !by_email) {
+            break;
+        }
+    }
+    /* whether this request made the user or a concurrent first request
+     * did (the insert then failed on the unique name), it exists now */
+    if (people_store_find_login(p, db, by_email, login, out, err)
+        == PEOPLE_OK) {
+        return PEOPLE_OK;
+    }
+    return rc == PEOPLE_OK ? PEOPLE_NOT_FOUND : rc;
+}
+
+people_rc_e people_store_map_check(apr_pool_t *p, people_db_t *db,
+                                   const char *id, const people_mapped_t *m,
+                                   int is_ldap, int *changed,
+                                   const char **err)
+{
+    people_profile_t *u, next;
+    people_rc_e rc = people_store_profile(p, db, id, &u, err);
+
+    if (rc == PEOPLE_OK) {
+        *changed = people_map_apply(p, u, m, is_ldap, &next);
+    }
+    return rc;
+}
+
+static people_rc_e write_mapped(apr_pool_t *p, people_db_t *db,
+                                const char *id, const people_mapped_t *m,
+                                int is_ldap, int max, int *changed,
+                                const char **err)
+{
+    people_profile_t *u, next;
+    people_rc_e rc;
+    int n = 0, i;
+
+    if ((rc = people_db_exec(p, db, "people_lock", &n, err, id)) != PEOPLE_OK) {
+        return rc;
+    }
+    if (n == 0) {
+        return PEOPLE_NOT_FOUND;
+    }
+    if ((rc = people_store_profile(p, db, id, &u, err)) != PEOPLE_OK) {
+        return rc;
+    }
+    /* read again under the lock: a concurrent request may have written
+     * the same values; then nothing is written and the version stays */
+    if (!(*changed = people_map_apply(p, u, m, is_ldap, &next))) {
+        return PEOPLE_OK;
+    }
+    if (next.contacts->nelts > max) {
+        *err = apr_psprintf(p, "the mapped contacts would leave %d contacts, "
+                            "more than the %d allowed", next.contacts->nelts,
+                            max);
+        return PEOPLE_TOO_MANY;
+    }
+    rc = people_db_exec(p, db, "people_map_fields", NULL, err,
+                        next.first_name ? next.first_name : "",
+                        next.last_name ? next.last_name : "", next.email,
+                        next.title, next.department, next.location,
+                        next.is_ldap ? "1" : "0", id);
+    if (rc != PEOPLE_OK || next.contacts == u->contacts) {
+        return rc;
+    }
+    if ((rc = people_db_exec(p, db, "people_contacts_clear", NULL, err, id))
+        != PEOPLE_OK) {
+        return rc;
+    }
+    for (i = 0; i < next.contacts->nelts; i++) {
+        const people_contact_t *c =
+            &APR_ARRAY_IDX(next.contacts, i, people_contact_t);
+        if ((rc = people_db_exec(p, db, "people_contact_add", NULL, err, id,
+                                 apr_itoa(p, i), c->type, c->value))
+            != PEOPLE_OK) {
+            return rc;
+        }
+    }
+    return PEOPLE_OK;
+}
+
+people_rc_e people_store_map_write(apr_pool_t *p, people_db_t *db,
+                                   const char *id, const people_mapped_t *m,
+                                   int is_ldap, int max, int wait_ms,
+                                   int *changed, const char **err)
+{
+    people_txn_t *t;
+    people_rc_e rc;
+
+    *changed = 0;
+    if ((rc = people_db_begin(p, db, wait_ms, &t, err)) != PEOPLE_OK) {
+        return rc;
+    }
+    rc = write_mapped(p, db, id, m, is_ldap, max, changed, err);
+    if (rc != PEOPLE_OK || !*changed) {
+        /* nothing to keep: the version bump of the lock goes as well */
+        people_db_end(t, 0, err);
+        return rc;
+    }
+    return people_db_end(t, 1, err);
+}
+
+people_rc_e people_store_issue_token(apr_pool_t *p, people_db_t *db,
+                                     const char *user_id, const char *hash,
+                                     const char *label, apr_int64_t now,
+                                     apr_int64_t expires, int wait_ms,
+                                     const char **err)
+{
+    const char *now_s = apr_psprintf(p, "%" APR_INT64_T_FMT, now);
+    people_txn_t *t;
+    people_rc_e rc;
+
+    if ((rc = people_db_begin(p, db, wait_ms, &t, err)) != PEOPLE_OK) {
+        return rc;
+    }
+    rc = people_db_exec(p, db, "people_token_purge", NULL, err, user_id,
+                        now_s);
+    if (rc == PEOPLE_OK) {
+        rc = people_db_exec(p, db, "people_token_issue", NULL, err, hash,
+                            user_id, label, now_s,
+                            apr_psprintf(p, "%" APR_INT64_T_FMT, expires));
+    }
     if (rc != PEOPLE_OK) {
         people_db_end(t, 0, err);
         return rc;

@@ -12,6 +12,7 @@
 #include "people_contacts.h"
 #include "people_profile.h"
 #include "people_route.h"
+#include "people_identity.h"
 
 /* The schema version this build writes and expects. */
 #define PEOPLE_SCHEMA_VERSION 1
@@ -142,5 +143,47 @@ people_rc_e people_store_write_contacts(apr_pool_t *p, people_db_t *db,
                                         int max, const char *if_match,
                                         int wait_ms, people_profile_t **out,
                                         const char **err);
+
+/* --- Identity from httpd (spec section 10) --- */
+
+/* The user httpd authenticated, by user name or (by_email) by email, both
+ * case-insensitively. PEOPLE_NOT_FOUND when no user, or more than one,
+ * has that email. */
+people_rc_e people_store_find_login(apr_pool_t *p, people_db_t *db,
+                                    int by_email, const char *login,
+                                    people_caller_t *out, const char **err);
+
+/* Adds a user first seen through httpd (PeopleAutoCreate): active,
+ * activated, not an admin. Its user name is the login, or with by_email
+ * the email's local part (a number appended while it is taken). A user a
+ * concurrent request has just made is found rather than made twice. */
+people_rc_e people_store_create_login(apr_pool_t *p, people_db_t *db,
+                                      int by_email, const char *login,
+                                      const char *first, const char *last,
+                                      int wait_ms, people_caller_t *out,
+                                      const char **err);
+
+/* Would the mapped values change the stored profile? Reads only. */
+people_rc_e people_store_map_check(apr_pool_t *p, people_db_t *db,
+                                   const char *id, const people_mapped_t *m,
+                                   int is_ldap, int *changed,
+                                   const char **err);
+
+/* Writes the mapped values in one transaction, only where they differ
+ * (read again under the lock); the version (and so the ETag) moves only
+ * when something changed, as *changed tells. Mapped contact types replace
+ * the stored entries of those types; the others are kept. */
+people_rc_e people_store_map_write(apr_pool_t *p, people_db_t *db,
+                                   const char *id, const people_mapped_t *m,
+                                   int is_ldap, int max, int wait_ms,
+                                   int *changed, const char **err);
+
+/* Stores a token (its hash) for a user until expires, and drops that
+ * user's tokens that have expired by now. */
+people_rc_e people_store_issue_token(apr_pool_t *p, people_db_t *db,
+                                     const char *user_id, const char *hash,
+                                     const char *label, apr_int64_t now,
+                                     apr_int64_t expires, int wait_ms,
+                                     const char **err);
 
 #endif
