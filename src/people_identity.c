@@ -11,6 +11,7 @@
 
 #include "people_identity.h"
 #include "people_contacts.h"
+#include "people_fields.h"
 #include "people_route.h"
 
 /* ------------------------------------------------------------------ */
@@ -144,10 +145,6 @@ static const char *const field_names[PEOPLE_MAP_NFIELDS] = {
     "firstName", "lastName", "email", "title", "department", "location"
 };
 
-/* Longest value of each field, in characters (names) or bytes. */
-#define NAME_MAX_CHARS 64
-#define TEXT_MAX_BYTES 255
-
 const char *people_map_field_name(people_map_field_e f)
 {
     return f < PEOPLE_MAP_NFIELDS ? field_names[f] : "contact";
@@ -182,38 +179,25 @@ const char *people_map_parse(apr_pool_t *p, const char *field,
                         "contact:TYPE)", field);
 }
 
-static size_t people_utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++) {
-        n += ((unsigned char)*s & 0xc0) != 0x80;
-    }
-    return n;
-}
-
-/* Why a value cannot go into this field, or NULL. */
-static const char *people_field_problem(people_map_field_e f, const char *v)
+/* Why a value cannot go into this field, or NULL: the same rules as
+ * every other writer of the profile. */
+static const char *people_map_problem(people_map_field_e f, const char *v)
 {
     size_t len = strlen(v);
-    const char *bad = people_value_problem(v, len);
 
-    if (bad) {
-        return bad;
-    }
     switch (f) {
     case PEOPLE_MAP_CONTACT:
-        return NULL;
+        return people_value_problem(v, len);
     case PEOPLE_MAP_FIRST_NAME:
     case PEOPLE_MAP_LAST_NAME:
-        return people_utf8_chars(v) > NAME_MAX_CHARS
-               ? "longer than 64 characters" : NULL;
+        return people_field_problem(PEOPLE_FIELD_NAME, v, len);
     case PEOPLE_MAP_EMAIL:
         if (*v && !strchr(v, '@')) {
             return "not an email address";
         }
         /* fall through */
     default:
-        return len > TEXT_MAX_BYTES ? "longer than 255 bytes" : NULL;
+        return people_field_problem(PEOPLE_FIELD_TEXT, v, len);
     }
 }
 
@@ -229,10 +213,12 @@ void people_map_collect(apr_pool_t *p, const apr_array_header_t *maps,
         const people_map_t *m = &APR_ARRAY_IDX(maps, i, people_map_t);
         const char *v = get(baton, m->var), *bad;
 
-        if (!v) {
+        /* unset, or an empty name (a name is never emptied) */
+        if (!v || (!*v && (m->field == PEOPLE_MAP_FIRST_NAME
+                           || m->field == PEOPLE_MAP_LAST_NAME))) {
             continue;
         }
-        if ((bad = people_field_problem(m->field, v)) != NULL) {
+        if ((bad = people_map_problem(m->field, v)) != NULL) {
             if (problems) {
                 APR_ARRAY_PUSH(problems, const char *) =
                     apr_psprintf(p, "%s from %s: %s, left out",
@@ -248,8 +234,7 @@ void people_map_collect(apr_pool_t *p, const apr_array_header_t *maps,
             c->type = m->type;
             c->value = v;
         }
-        else if (*v || (m->field != PEOPLE_MAP_FIRST_NAME
-                        && m->field != PEOPLE_MAP_LAST_NAME)) {
+        else {
             out->fields[m->field] = v;
         }
     }
