@@ -419,6 +419,47 @@ people_rc_e people_db_end(people_txn_t *t, int commit, const char **err)
     return rv == 0 ? PEOPLE_OK : PEOPLE_COMMIT_FAILED;
 }
 
+/* The first steps of every write: bumping the version takes the user's
+ * row lock (pgsql), then the profile is read under it. */
+static people_rc_e lock_user(apr_pool_t *p, people_db_t *db, const char *id,
+                             people_profile_t **u, const char **err)
+{
+    people_rc_e rc;
+    int n = 0;
+
+    if ((rc = people_db_exec(p, db, "people_lock", &n, err, id)) != PEOPLE_OK) {
+        return rc;
+    }
+    if (n == 0) {
+        return PEOPLE_NOT_FOUND;
+    }
+    return people_store_profile(p, db, id, u, err);
+}
+
+/* Stores a user's whole contact list, in order. */
+static people_rc_e put_contacts(apr_pool_t *p, people_db_t *db,
+                                const char *id,
+                                const apr_array_header_t *list,
+                                const char **err)
+{
+    people_rc_e rc;
+    int i;
+
+    if ((rc = people_db_exec(p, db, "people_contacts_clear", NULL, err, id))
+        != PEOPLE_OK) {
+        return rc;
+    }
+    for (i = 0; i < list->nelts; i++) {
+        const people_contact_t *c = &APR_ARRAY_IDX(list, i, people_contact_t);
+        if ((rc = people_db_exec(p, db, "people_contact_add", NULL, err, id,
+                                 apr_itoa(p, i), c->type, c->value))
+            != PEOPLE_OK) {
+            return rc;
+        }
+    }
+    return PEOPLE_OK;
+}
+
 static people_rc_e write_contacts(apr_pool_t *p, people_db_t *db,
                                   const char *id, people_op_e op,
                                   const apr_array_header_t *body, int max,
@@ -428,15 +469,8 @@ static people_rc_e write_contacts(apr_pool_t *p, people_db_t *db,
     people_profile_t *u, before;
     apr_array_header_t *next;
     people_rc_e rc;
-    int n = 0, i;
 
-    if ((rc = people_db_exec(p, db, "people_lock", &n, err, id)) != PEOPLE_OK) {
-        return rc;
-    }
-    if (n == 0) {
-        return PEOPLE_NOT_FOUND;
-    }
-    if ((rc = people_store_profile(p, db, id, &u, err)) != PEOPLE_OK) {
+    if ((rc = lock_user(p, db, id, &u, err)) != PEOPLE_OK) {
         return rc;
     }
     if (if_match) {
@@ -453,16 +487,8 @@ static people_rc_e write_contacts(apr_pool_t *p, people_db_t *db,
                             "request would leave %d", max, next->nelts);
         return PEOPLE_TOO_MANY;
     }
-    if ((rc = people_db_exec(p, db, "people_contacts_clear", NULL, err, id))
-        != PEOPLE_OK) {
+    if ((rc = put_contacts(p, db, id, next, err)) != PEOPLE_OK) {
         return rc;
-    }
-    for (i = 0; i < next->nelts; i++) {
-        const people_contact_t *c = &APR_ARRAY_IDX(next, i, people_contact_t);
-        if ((rc = people_db_exec(p, db, "people_contact_add", NULL, err, id,
-                      apr_itoa(p, i), c->type, c->value)) != PEOPLE_OK) {
-            return rc;
-        }
     }
     u->contacts = next;
     *out = u;
@@ -614,15 +640,8 @@ static people_rc_e write_mapped(apr_pool_t *p, people_db_t *db,
 {
     people_profile_t *u, next;
     people_rc_e rc;
-    int n = 0, i;
 
-    if ((rc = people_db_exec(p, db, "people_lock", &n, err, id)) != PEOPLE_OK) {
-        return rc;
-    }
-    if (n == 0) {
-        return PEOPLE_NOT_FOUND;
-    }
-    if ((rc = people_store_profile(p, db, id, &u, err)) != PEOPLE_OK) {
+    if ((rc = lock_user(p, db, id, &u, err)) != PEOPLE_OK) {
         return rc;
     }
     /* read again under the lock: a concurrent request may have written
@@ -644,20 +663,7 @@ static people_rc_e write_mapped(apr_pool_t *p, people_db_t *db,
     if (rc != PEOPLE_OK || next.contacts == u->contacts) {
         return rc;
     }
-    if ((rc = people_db_exec(p, db, "people_contacts_clear", NULL, err, id))
-        != PEOPLE_OK) {
-        return rc;
-    }
-    for (i = 0; i < next.contacts->nelts; i++) {
-        const people_contact_t *c =
-            &APR_ARRAY_IDX(next.contacts, i, people_contact_t);
-        if ((rc = people_db_exec(p, db, "people_contact_add", NULL, err, id,
-                                 apr_itoa(p, i), c->type, c->value))
-            != PEOPLE_OK) {
-            return rc;
-        }
-    }
-    return PEOPLE_OK;
+    return put_contacts(p, db, id, next.contacts, err);
 }
 
 people_rc_e people_store_map_write(apr_pool_t *p, people_db_t *db,

@@ -12,6 +12,7 @@
 #include <apr_dbd.h>
 
 #include "../src/people_contacts.h"
+#include "../src/people_identity.h"
 #include "../src/people_profile.h"
 #include "../src/people_route.h"
 #include "../src/people_schema.h"
@@ -122,20 +123,6 @@ static int find_user(admin_t *a, const char *user, const char **id)
     return 0;
 }
 
-static const char *new_uuid(apr_pool_t *p)
-{
-    unsigned char b[16];
-    if (apr_generate_random_bytes(b, sizeof(b)) != APR_SUCCESS) {
-        return NULL;
-    }
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);   /* version 4 */
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);   /* RFC 4122 variant */
-    return apr_psprintf(p, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-                        "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
-                        b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-                        b[12], b[13], b[14], b[15]);
-}
-
 static void read_first(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
                        int ncols, void *baton)
 {
@@ -164,7 +151,7 @@ static people_rc_e add_groups(admin_t *a, const char *id, opts_t *o,
         rc = people_db_select(a->pool, &a->db, "people_admin_group_find",
                               read_first, &gid, NULL, err, e->val);
         if (rc == PEOPLE_OK && !gid) {
-            gid = new_uuid(a->pool);
+            gid = people_uuid_generate(a->pool);
             rc = people_db_exec(a->pool, &a->db, "people_admin_group_add",
                                 NULL, err, gid, e->val);
         }
@@ -225,7 +212,7 @@ static int cmd_user_add(admin_t *a, int argc, const char *const *argv)
         return fail("'%s' is not an email address", opt(&o, "--email"));
     }
     id = opt(&o, "--id") ? people_uuid_normalise(a->pool, opt(&o, "--id"))
-                         : new_uuid(a->pool);
+                         : people_uuid_generate(a->pool);
     if (!id) {
         return fail("--id must be a UUID");
     }
