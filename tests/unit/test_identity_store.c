@@ -1,21 +1,15 @@
-/* Unit tests: the identity statements of the store on a real SQLite file
- * through apr_dbd, as the module and people-admin use them: finding the
- * user httpd authenticated, adding one, writing mapped attributes only when
- * they differ, issuing tokens. */
-#include <stdlib.h>
-#include <unistd.h>
-
+/* Unit tests: the identity statements of the store on a real SQLite
+ * database (in memory, through apr_dbd, as the module and people-admin use
+ * it): finding the user httpd authenticated, adding one, writing mapped
+ * attributes only when they differ, issuing tokens. */
 #include "tests/unit/unit.h"
-#include <apr_dbd.h>
-#include <apr_file_io.h>
-
+#include "tests/unit/unit_db.h"
 #include "src/people_identity.h"
-#include "src/people_schema.h"
-#include "src/people_store.h"
 #include "src/people_token.h"
 
-static people_db_t db;
-static char dir[] = "/tmp/people-unit-identity-XXXXXX";
+/* The running test's database (unit_db.h), set by setup(). */
+static unit_db_t *u_;
+#define db (u_->db)
 
 static void exec_ok(const char *label, int nargs, const char **args)
 {
@@ -29,31 +23,9 @@ static void exec_ok(const char *label, int nargs, const char **args)
 
 static int setup(void **state)
 {
-    const char *err = NULL, *path;
-    if (group_setup(state) != 0 || !mkdtemp(dir)) {
-        return -1;
-    }
-    path = apr_pstrcat(pool, dir, "/people.db", NULL);
-    apr_dbd_init(pool);
-    if (apr_dbd_get_driver(pool, "sqlite3", &db.driver) != APR_SUCCESS
-        || apr_dbd_open_ex(db.driver, pool, path, &db.handle, &err) != 0
-        || people_schema_init(pool, &db, &err) != PEOPLE_OK) {
-        fprintf(stderr, "setup: %s\n", err ? err : "no sqlite3 driver");
-        return -1;
-    }
+    unit_db_setup_memory(state);
+    u_ = *state;
     return 0;
-}
-
-static int teardown(void **state)
-{
-    const char *files[] = {"people.db", "people.db-wal", "people.db-shm"};
-    size_t i;
-    apr_dbd_close(db.driver, db.handle);
-    for (i = 0; i < sizeof(files) / sizeof(*files); i++) {
-        unlink(apr_pstrcat(pool, dir, "/", files[i], NULL));
-    }
-    rmdir(dir);
-    return group_teardown(state);
 }
 
 static const char *add_user(const char *name, const char *email)
@@ -302,15 +274,24 @@ static void test_issue_token(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_find_by_name_ignores_case),
-        cmocka_unit_test(test_shared_email_names_no_one),
-        cmocka_unit_test(test_create_login),
-        cmocka_unit_test(test_create_login_by_email),
-        cmocka_unit_test(test_map_writes_only_changes),
-        cmocka_unit_test(test_map_keeps_the_users_contacts),
-        cmocka_unit_test(test_map_over_the_limit_changes_nothing),
-        cmocka_unit_test(test_map_unknown_user),
-        cmocka_unit_test(test_issue_token),
+        cmocka_unit_test_setup_teardown(test_find_by_name_ignores_case, setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(test_shared_email_names_no_one, setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(test_create_login, setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(test_create_login_by_email, setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(test_map_writes_only_changes, setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(test_map_keeps_the_users_contacts, setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(test_map_over_the_limit_changes_nothing, setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(test_map_unknown_user, setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(test_issue_token, setup,
+                                        unit_db_teardown),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
