@@ -24,6 +24,7 @@
 #include "mod_dbd.h"
 
 #include "mod_people_private.h"
+#include "mod_people_identity.h"
 #include "mod_people_status.h"
 #include "mod_people_commit.h"
 #include "mod_people_config.h"
@@ -190,7 +191,7 @@ static void people_child_init(apr_pool_t *p, server_rec *s)
  * locations that serve it, as mod_proxy does for its URLs. */
 static int people_translate_name(request_rec *r)
 {
-    if (!people_cfg_api(r)) {
+    if (!people_cfg_api(r) && !people_ident_authentication(r)) {
         return DECLINED;
     }
     r->filename = apr_pstrcat(r->pool, "people:", r->uri, NULL);
@@ -217,6 +218,9 @@ static void people_register_hooks(apr_pool_t *p)
                            APR_HOOK_FIRST);
     ap_hook_check_access(people_check_access, NULL, NULL, APR_HOOK_MIDDLE,
                          AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_check_access_ex(people_check_access_ex, NULL, NULL,
+                            APR_HOOK_FIRST, AP_AUTH_INTERNAL_PER_CONF);
+    people_identity_register_hooks(p);
     ap_hook_handler(people_handler, NULL, NULL, APR_HOOK_MIDDLE);
     people_status_register_hooks(p);
     APR_OPTIONAL_HOOK(dbd, post_connect, people_commit_post_connect, NULL,

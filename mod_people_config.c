@@ -15,6 +15,7 @@
 
 #include "mod_people_private.h"
 #include "mod_people_config.h"
+#include "mod_people_identity.h"
 
 #define PEOPLE_DEFAULT_MAX_CONTACTS 100
 #define PEOPLE_DEFAULT_MAX_BODY     65536
@@ -30,6 +31,8 @@ typedef struct {
     apr_off_t max_body;         /* PeopleMaxBody */
     const char *profile_url;    /* PeopleProfileURL */
     apr_array_header_t *cors;   /* PeopleCORSOrigin: origins, or "*" */
+    void *ident;                /* PeopleIdentity and the directives around
+                                 * it (mod_people_identity.c) */
 } people_dir_cfg;
 
 typedef struct {
@@ -45,6 +48,7 @@ void *people_create_dir_cfg(apr_pool_t *p, char *dir)
     c->put_replace = PEOPLE_UNSET;
     c->max_contacts = PEOPLE_UNSET;
     c->max_body = PEOPLE_UNSET;
+    c->ident = people_ident_create(p);
     return c;
 }
 
@@ -66,6 +70,7 @@ void *people_merge_dir_cfg(apr_pool_t *p, void *basev, void *addv)
     c->max_body = PEOPLE_MERGE(max_body, PEOPLE_UNSET);
     c->profile_url = PEOPLE_MERGE(profile_url, NULL);
     c->cors = PEOPLE_MERGE(cors, NULL);
+    c->ident = people_ident_merge(p, base->ident, add->ident);
     return c;
 }
 
@@ -132,6 +137,16 @@ const char *people_cfg_profile_url(request_rec *r)
     return url ? url : PEOPLE_DEFAULT_PROFILE_URL;
 }
 
+struct people_ident_cfg *people_cfg_ident(request_rec *r)
+{
+    return people_dir_cfg_of(r)->ident;
+}
+
+struct people_ident_cfg *people_cfg_ident_of(void *dconf)
+{
+    return ((people_dir_cfg *)dconf)->ident;
+}
+
 const apr_array_header_t *people_cfg_cors(request_rec *r)
 {
     return people_dir_cfg_of(r)->cors;
@@ -149,9 +164,7 @@ people_durability_e people_cfg_durability(server_rec *s)
 
 static const char *people_set_api(cmd_parms *cmd, void *dconf, int on)
 {
-    APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *prepare;
     people_dir_cfg *c = dconf;
-    people_srv_cfg *sc = people_srv_cfg_of(cmd->server);
     const ap_directive_t *sec = cmd->directive->parent;
 
     /* the location's path is the API's base, so it must be a plain one
@@ -165,13 +178,22 @@ static const char *people_set_api(cmd_parms *cmd, void *dconf, int on)
     }
     c->api = on;
     c->base = cmd->path;
-    if (!on || sc->prepared) {
+    return on ? people_cfg_prepare_statements(cmd, "PeopleAPI") : NULL;
+}
+
+const char *people_cfg_prepare_statements(cmd_parms *cmd, const char *who)
+{
+    APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *prepare;
+    people_srv_cfg *sc = people_srv_cfg_of(cmd->server);
+
+    if (sc->prepared) {
         return NULL;
     }
     prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
     if (!prepare) {
-        return "PeopleAPI needs mod_dbd: load mod_dbd (LoadModule dbd_module "
-               "...) before this line";
+        return apr_pstrcat(cmd->pool, who, " needs mod_dbd: load mod_dbd "
+                           "(LoadModule dbd_module ...) before this line",
+                           NULL);
     }
     for (const people_stmt_def_t *d = people_statements; d->label; d++) {
         prepare(cmd->server, d->sql, d->label);
@@ -308,6 +330,7 @@ const command_rec people_cmds[] = {
     AP_INIT_ITERATE("PeopleCORSOrigin", people_add_cors_origin, NULL,
                     ACCESS_CONF, "origins (or *) whose pages may call the "
                     "API from a browser"),
+    PEOPLE_IDENTITY_CMDS,
     AP_INIT_TAKE1("PeopleDurability", people_set_durability, NULL, RSRC_CONF,
                   "group (default), full or normal: when a SQLite write is "
                   "synced to disk"),

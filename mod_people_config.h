@@ -36,6 +36,13 @@ apr_off_t people_cfg_max_body(request_rec *r);
 const char *people_cfg_profile_url(request_rec *r);
 /* PeopleCORSOrigin: the origins (or "*"), NULL when none is set. */
 const apr_array_header_t *people_cfg_cors(request_rec *r);
+/* The identity settings (mod_people_identity.c), from a request or from
+ * a directive handler's per-directory config. */
+struct people_ident_cfg *people_cfg_ident(request_rec *r);
+struct people_ident_cfg *people_cfg_ident_of(void *dconf);
+/* Has mod_dbd prepare the module's statements for this server, once;
+ * who names the directive in the error when mod_dbd is missing. */
+const char *people_cfg_prepare_statements(cmd_parms *cmd, const char *who);
 /* PeopleDurability of a server (default group). */
 people_durability_e people_cfg_durability(server_rec *s);
 

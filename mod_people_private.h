@@ -26,7 +26,10 @@ APLOG_USE_MODULE(people);
  *   12-14  trace1: route and operation, commit number, sync
  *   15-16  a write that failed at or after COMMIT
  *   17     no shared memory for the server-status counters
- * Next free tag: PEOPLE18 */
+ *   60-68  identity from httpd and the token endpoint
+ *          (mod_people_identity.c, mod_people_authn.c); 60, 64, 66 are
+ *          refusals at info
+ * Next free tag: PEOPLE18 (and PEOPLE69 in the identity range) */
 #define PEOPLELOGNO(n) "PEOPLE" #n ": "
 
 /* How the caller proved who they are. A browser sends a cookie and httpd's
@@ -69,7 +72,9 @@ typedef int (*people_handler_fn)(request_rec *r, const people_call_t *call);
 int people_profile_get(request_rec *r, const people_call_t *call);
 int people_contacts_write(request_rec *r, const people_call_t *call);
 
-/* The access checker (mod_people_auth.c). */
+/* The access checkers (mod_people_auth.c): people_check_access for
+ * PeopleIdentity token, people_check_access_ex for the others. */
 int people_check_access(request_rec *r);
+int people_check_access_ex(request_rec *r);
 
 #endif
