@@ -32,6 +32,9 @@ LOC_PROXY = "/proxy"          # PeopleIdentity httpd behind a trusted proxy (127
 AUTHN = "/api/2.0/authentication"          # the token endpoint, htpasswd
 AUTHN_LDAP = "/ldap/api/2.0/authentication"  # the token endpoint, LDAP
 PROXY_HEADER = "X-Remote-User"
+# mod_remoteip takes the client's address from this header when 127.0.0.1 sends it (a
+# header of the tests' own, so no other test meets mod_remoteip)
+REMOTEIP_HEADER = "X-People-Test-Client-IP"
 TOKEN_DAYS = 7
 ORIGIN_FOREIGN = "https://evil.example.test"
 
@@ -77,8 +80,10 @@ def _identity_config(server, conf):
         return
     ldap = slapd_for_run(server.root.parent)
     server.slapd = ldap
-    for m in ("authn_core", "authn_file", "auth_basic", "authz_user", "ldap", "authnz_ldap"):
+    for m in ("authn_core", "authn_file", "auth_basic", "authz_user", "ldap", "authnz_ldap",
+              "remoteip"):
         conf.add_module(m)
+    conf.add(f"RemoteIPHeader {REMOTEIP_HEADER}", "RemoteIPInternalProxy 127.0.0.1")
     # a change in LDAP shows at once
     conf.add("LDAPCacheEntries 0", "LDAPOpCacheEntries 0")
     htpasswd = server.root / "people.htpasswd"
@@ -443,6 +448,20 @@ def test_proxy_header_from_other_address_is_ignored(server, alice):
     assert alice.id.encode() not in body
     assert re.search(r"PEOPLE60: ignored X-Remote-User from 127\.0\.0\.1, which is not a "
                      r"PeopleTrustedProxy", server.errlog.text())
+
+
+def test_address_mod_remoteip_rewrote_is_not_trusted(server, alice):
+    # 127.0.0.1 claims, in the header mod_remoteip believes from it, that the client is
+    # 127.0.0.2: mod_remoteip makes that the client's address, but the TCP peer is still
+    # 127.0.0.1, which is not a trusted proxy
+    with unchanged(server):
+        status, body = raw_from(server, "127.0.0.1", f"{LOC_PROXY}{API}/@self",
+                                [(PROXY_HEADER, alice.name), (REMOTEIP_HEADER, "127.0.0.2")])
+    assert status == 401, body[:300]
+    assert alice.id.encode() not in body
+    assert server.wait_access_line(f"127.0.0.2 - - [")
+    assert re.search(r"\[client 127\.0\.0\.2:\d+\] PEOPLE60: ignored X-Remote-User from "
+                     r"127\.0\.0\.1,", server.errlog.text())
 
 
 def test_trusted_proxy_unknown_user_is_403(server):
