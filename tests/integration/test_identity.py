@@ -577,7 +577,9 @@ def test_token_endpoint_user_not_in_people(server):
 def test_token_endpoint_bad_requests(server):
     url = server.url + AUTHN
     with unchanged(server):
-        error(server.request("GET", url), 405)
+        r = server.request("GET", url)
+        error(r, 405)
+        assert r.headers.get("Allow") == "POST, OPTIONS", describe(r)
         error(server.request("POST", url, data="userName=a", headers={
             "Content-Type": "text/plain"}), 415)
         error(server.request("POST", url, json={"userName": "a"}), 400)
