@@ -1,6 +1,8 @@
 """The identity directives (spec section 10) refuse bad values at configtest, naming the
 directive, the file and the line; good ones pass."""
 
+import os
+
 import pytest
 
 import harness
@@ -47,7 +49,10 @@ def configtest(tmp_path, line):
         f'LoadModule people_module "{harness.module_path()}"',
         "DBDriver sqlite3", f'DBDParams "{tmp_path}/people.db"',
         '<Location "/api/2.0/people">', "    PeopleAPI On", f"    {line}", "</Location>", ""]))
-    p = harness.run([harness.APACHE, "-f", str(conf), "-t"], check=False)
+    env = dict(os.environ)
+    if harness.APACHE_PRELOAD:          # make test-asan: the module needs the runtime
+        env["LD_PRELOAD"] = harness.APACHE_PRELOAD
+    p = harness.run([harness.APACHE, "-f", str(conf), "-t"], check=False, env=env)
     return p.returncode, p.stdout + p.stderr, conf
 
 
