@@ -31,6 +31,9 @@ LOC_LDAP = "/ldap"            # PeopleIdentity httpd, Basic over LDAP, attribute
 LOC_PROXY = "/proxy"          # PeopleIdentity httpd behind a trusted proxy (127.0.0.2)
 AUTHN = "/api/2.0/authentication"          # the token endpoint, htpasswd
 AUTHN_LDAP = "/ldap/api/2.0/authentication"  # the token endpoint, LDAP
+AUTHN_DBD = "/dbd/api/2.0/authentication"    # the token endpoint, mod_authn_dbd
+# mod_authn_dbd's table, in the server's own database (the driver mod_dbd already uses)
+DBD_TABLE = "authn_test_users"
 PROXY_HEADER = "X-Remote-User"
 # mod_remoteip takes the client's address from this header when 127.0.0.1 sends it (a
 # header of the tests' own, so no other test meets mod_remoteip)
@@ -72,6 +75,12 @@ def _identity_files(server):
         return
     server.htpasswd = Htpasswd(server.root / "people.htpasswd")
     server.htpasswd.set("nobody-in-people", "placeholder-" + _uniq("pw"))
+    # made before httpd starts: mod_dbd prepares mod_authn_dbd's query on every connection
+    sql = f"CREATE TABLE {DBD_TABLE} (name VARCHAR(255) PRIMARY KEY, hash VARCHAR(255) NOT NULL);"
+    if server.db == "sqlite":
+        server.sqlite_exec(sql)
+    else:
+        server.psql(sql)
 
 
 @harness.on_config
@@ -80,8 +89,8 @@ def _identity_config(server, conf):
         return
     ldap = slapd_for_run(server.root.parent)
     server.slapd = ldap
-    for m in ("authn_core", "authn_file", "auth_basic", "authz_user", "ldap", "authnz_ldap",
-              "remoteip"):
+    for m in ("authn_core", "authn_file", "authn_dbd", "auth_basic", "authz_user", "ldap",
+              "authnz_ldap", "remoteip"):
         conf.add_module(m)
     conf.add(f"RemoteIPHeader {REMOTEIP_HEADER}", "RemoteIPInternalProxy 127.0.0.1")
     # a change in LDAP shows at once
@@ -111,6 +120,9 @@ def _identity_config(server, conf):
                       f"PeopleProxyUserHeader {PROXY_HEADER}", "LogLevel debug")
     conf.add_location(AUTHN, "PeopleAuthentication On", "PeopleAuthnProvider file",
                       f'AuthUserFile "{htpasswd}"', f"PeopleTokenLifetime {TOKEN_DAYS}",
+                      "LogLevel debug")
+    conf.add_location(AUTHN_DBD, "PeopleAuthentication On", "PeopleAuthnProvider dbd",
+                      f'AuthDBDUserPWQuery "SELECT hash FROM {DBD_TABLE} WHERE name = %s"',
                       "LogLevel debug")
     conf.add_location(AUTHN_LDAP, "PeopleAuthentication On", "PeopleAuthnProvider ldap",
                       ldap_url, "PeopleAutoCreate On",
@@ -604,6 +616,29 @@ def test_token_endpoint_through_ldap(server, api):
     # the provider's attributes were mapped when the user was made
     assert (p["firstName"], p["lastName"], p["isLDAP"]) == ("Tom", "Ken", True)
     error(post_login(server, uid, pw + "x", path=AUTHN_LDAP), 401)
+
+
+def dbd_user(server, name, password):
+    """A row of mod_authn_dbd's table: the name and a bcrypt hash made by htpasswd."""
+    PASSWORDS.add(password)
+    out = harness.run(["htpasswd", "-nbB", "-C", "5", name, password]).stdout.strip()
+    hashed = out.split(":", 1)[1]
+    sql = f"INSERT INTO {DBD_TABLE} (name, hash) VALUES ('{name}', '{hashed}')"
+    assert server.sql_changes(sql) == 1
+
+
+def test_token_endpoint_through_mod_authn_dbd(server, api):
+    u = server.new_user("dbd")
+    pw = "dbd-pw-" + _uniq("d")
+    dbd_user(server, u.name, pw)
+    token, _ = issued(post_login(server, u.name, pw, path=AUTHN_DBD))
+    server.note_token(token)
+    assert success(api("GET", "/@self", token=token))["id"] == u.id
+    with unchanged(server):
+        error(post_login(server, u.name, pw + "x", path=AUTHN_DBD), 401)
+        error(post_login(server, "nobody-" + _uniq("d"), pw, path=AUTHN_DBD), 401)
+    # the file provider of the other location knows nothing of this user
+    error(post_login(server, u.name, pw), 401)
 
 
 # --------------------------------------------------------------------------- last: the logs
