@@ -24,6 +24,15 @@ const people_stmt_def_t people_statements[] = {
      "FROM people_tokens t JOIN people_users u ON u.id = t.user_id "
      "WHERE t.hash = %s AND t.revoked = 0 "
      "AND (t.expires IS NULL OR t.expires > %lld)"},
+    /* the token and the profile it asks for (its own when the first
+     * argument is NULL) in one statement: the read path of a GET */
+    {"people_auth_profile",
+     "SELECT u.id, u.username, u.is_admin, u.is_owner, u.status, p.* "
+     "FROM people_tokens t JOIN people_users u ON u.id = t.user_id "
+     "LEFT JOIN (SELECT " PROFILE_COLUMNS " FROM people_users) p "
+     "ON p.id = COALESCE(%s, t.user_id) "
+     "WHERE t.hash = %s AND t.revoked = 0 "
+     "AND (t.expires IS NULL OR t.expires > %lld)"},
     {"people_user_by_id",
      "SELECT id FROM people_users WHERE id = %s"},
     {"people_user_by_name",
