@@ -330,12 +330,9 @@ static people_rc_e begin(apr_pool_t *p, people_native_t *n, int wait_ms,
 static people_rc_e end(apr_pool_t *p, people_native_t *n, int began,
                        people_rc_e rc, const char **err)
 {
-    int i;
+    /* every statement was reset by done() or fail() after its use */
     if (!began) {
         return rc;
-    }
-    for (i = 0; i < N_BEGIN; i++) {
-        done(n->st[i]);
     }
     if (sqlite3_step(n->st[N_COMMIT]) != SQLITE_DONE) {
         people_rc_e frc = fail(p, n, N_COMMIT, err);

@@ -48,6 +48,19 @@ static void put(out_t *o, const char *s, size_t n)
  * (text is checked on the way in; should a row hold such bytes anyway,
  * the answer stays valid JSON). One pass over ASCII text: the UTF-8 check
  * runs from the first byte that is not ASCII, once. */
+/* ASCII that a JSON string holds as it is: one look-up per byte */
+#define P8(x) x, x, x, x, x, x, x, x
+#define P32(x) P8(x), P8(x), P8(x), P8(x)
+static const unsigned char plain[256] = {
+    P32(0),                                     /* controls */
+    1, 1, 0, 1, 1, 1, 1, 1, P8(1), P8(1), P8(1),  /* '"' */
+    P8(1), P8(1), P8(1), 1, 1, 1, 1, 0, 1, 1, 1,  /* '\\' */
+    P32(1),
+    P32(0), P32(0), P32(0), P32(0)              /* not ASCII */
+};
+#undef P8
+#undef P32
+
 static void put_str(out_t *o, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
@@ -61,6 +74,9 @@ static void put_str(out_t *o, const char *s)
     PUT_LIT(o, "\"");
     for (i = 0; s[i]; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (plain[c]) {
+            continue;
+        }
         if (c >= 0x80) {
             if (!checked && !people_utf8_valid(s + i, strlen(s + i))) {
                 o->len = start;
@@ -68,9 +84,6 @@ static void put_str(out_t *o, const char *s)
                 return;
             }
             checked = 1;
-            continue;
-        }
-        if (c >= 0x20 && c != '"' && c != '\\') {
             continue;
         }
         put(o, s + run, i - run);
