@@ -71,7 +71,7 @@ LAYOUTS = {
 }
 
 # the tag of mod_people's warning that DBDMax is below the threads per process
-EXPECTED_STOCK_WARNING = "PEOPLE150:"
+EXPECTED_STOCK_WARNING = "PEOPLE18:"
 
 T0 = time.monotonic()
 RUNNING = []          # Httpd objects started and not yet stopped

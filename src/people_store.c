@@ -6,6 +6,7 @@
 #include <apr_strings.h>
 
 #include "people_store.h"
+#include "people_native.h"
 #include "people_sqlite.h"
 
 /* Columns of a profile, in the order read_profile() takes them. */
@@ -304,10 +305,15 @@ people_rc_e people_store_profile(apr_pool_t *p, people_db_t *db,
                                  const char *id, people_profile_t **out,
                                  const char **err)
 {
-    people_profile_t *u = apr_pcalloc(p, sizeof(*u));
+    people_profile_t *u;
     people_rc_e rc;
     int n = 0;
 
+    if (db->native) {
+        /* inside a write's transaction: it joins it, and does not wait */
+        return people_native_profile(p, db->native, id, 0, out, err);
+    }
+    u = apr_pcalloc(p, sizeof(*u));
     rc = people_db_select(p, db, "people_profile", read_profile, u, &n, err, id);
     if (rc != PEOPLE_OK) {
         return rc;

@@ -214,6 +214,44 @@ static void test_read_back_inside_write(void **state)
                      PEOPLE_NOT_FOUND);
 }
 
+/* A write with the native reader set reads the profile back through it,
+ * inside the write's transaction: the answer is what the store then holds. */
+static void test_write_reads_back_natively(void **state)
+{
+    unit_db_t *u = two_users(state);
+    people_profile_t *out = NULL, *stored;
+    const char *err = NULL;
+
+    unit_add_contacts(u, ALICE, "0", "mail", "a@example.org", NULL);
+    u->db.native = native(u);
+    assert_people_ok(people_store_write_contacts(
+                         u->p, &u->db, ALICE, PEOPLE_OP_MERGE,
+                         unit_contacts(u->p, "phone", "+1 555 0102", NULL),
+                         10, "*", 100, &out, &err), err);
+    assert_string_equal(unit_contacts_text(u->p, out->contacts),
+                        "mail=a@example.org, phone=+1 555 0102");
+    assert_true(out->version == 2);
+    /* If-Match against the version before this write's bump */
+    assert_int_equal(people_store_write_contacts(
+                         u->p, &u->db, ALICE, PEOPLE_OP_MERGE,
+                         unit_contacts(u->p, "skype", "x", NULL), 10,
+                         "\"nope\"", 100, &out, &err),
+                     PEOPLE_PRECONDITION);
+    assert_int_equal(people_store_write_contacts(
+                         u->p, &u->db, NOONE, PEOPLE_OP_MERGE,
+                         unit_contacts(u->p, "skype", "x", NULL), 10, NULL,
+                         100, &out, &err),
+                     PEOPLE_NOT_FOUND);
+    u->db.native = NULL;
+    stored = unit_profile(u, ALICE);
+    assert_string_equal(unit_contacts_text(u->p, stored->contacts),
+                        "mail=a@example.org, phone=+1 555 0102");
+    assert_true(stored->version == 2);
+    assert_int_equal(sqlite3_get_autocommit(
+                         apr_dbd_native_handle(u->db.driver, u->db.handle)),
+                     1);
+}
+
 /* A read leaves no transaction open and no statement holding a snapshot:
  * another connection's write commits, and the next read sees it. */
 static void test_read_leaves_nothing_open(void **state)
@@ -378,6 +416,7 @@ int main(void)
         T(test_unknown_target_and_token),
         T(test_revocation_and_expiry_next_read),
         T(test_read_back_inside_write),
+        T(test_write_reads_back_natively),
         T(test_read_leaves_nothing_open),
         T(test_connection_closes_cleanly),
         T(test_live_statement_breaks_close),
