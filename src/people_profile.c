@@ -22,20 +22,28 @@ typedef struct {
     size_t len, cap;
 } out_t;
 
-static void put(out_t *o, const char *s, size_t n)
+static void grow(out_t *o, size_t n)
+{
+    size_t cap = o->cap ? o->cap * 2 : 2048;
+    char *nb;
+    while (cap < o->len + n + 1) {
+        cap *= 2;
+    }
+    nb = apr_palloc(o->pool, cap);
+    if (o->len) {
+        memcpy(nb, o->buf, o->len);
+    }
+    o->buf = nb;
+    o->cap = cap;
+}
+
+/* Inlined: most calls copy a literal of known length, which the compiler
+ * then copies with a few moves instead of calling memcpy. */
+static inline __attribute__((always_inline))
+void put(out_t *o, const char *s, size_t n)
 {
     if (o->len + n + 1 > o->cap) {
-        size_t cap = o->cap ? o->cap * 2 : 2048;
-        char *nb;
-        while (cap < o->len + n + 1) {
-            cap *= 2;
-        }
-        nb = apr_palloc(o->pool, cap);
-        if (o->len) {
-            memcpy(nb, o->buf, o->len);
-        }
-        o->buf = nb;
-        o->cap = cap;
+        grow(o, n);
     }
     memcpy(o->buf + o->len, s, n);
     o->len += n;
