@@ -200,8 +200,7 @@ static int people_map_to_storage(request_rec *r)
 
 static void people_register_hooks(apr_pool_t *p)
 {
-    (void)p;
-    people_read_configure();
+    people_read_configure(p);
     ap_hook_pre_config(people_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(people_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(people_child_init, NULL, NULL, APR_HOOK_MIDDLE);

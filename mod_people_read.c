@@ -8,6 +8,8 @@
 
 #include "apr_strings.h"
 
+#include <sqlite3.h>
+
 #include "src/people_native.h"
 
 #include "mod_people_private.h"
@@ -22,11 +24,26 @@
 /* people_native_configure's answer when the module was loaded */
 static int people_sqlite_configured;
 
-void people_read_configure(void)
+/* SQLite keeps the auto extensions registered (the open-time lock wait of
+ * people_sqlite.c) as function pointers into this module's code; a restart
+ * unloads the module, and a new build of it (an upgrade, then a graceful
+ * restart) is mapped elsewhere: every new child's first connection would
+ * call into nothing. Run before the unload (registered after it, on the
+ * same pool), and registered again by the new generation. */
+static apr_status_t people_forget_extensions(void *data)
+{
+    (void)data;
+    sqlite3_reset_auto_extension();
+    return APR_SUCCESS;
+}
+
+void people_read_configure(apr_pool_t *pconf)
 {
     /* process-wide, and only before SQLite initialises (on a restart it is
      * initialised already, with these settings) */
     people_sqlite_configured = people_native_configure();
+    apr_pool_cleanup_register(pconf, NULL, people_forget_extensions,
+                              apr_pool_cleanup_null);
 }
 
 void people_read_check(server_rec *s, int sqlite)

@@ -11,8 +11,9 @@
 #include "mod_people_private.h"
 
 /* register_hooks: SQLite's process-wide settings for the native reads,
- * before anything initialises SQLite. */
-void people_read_configure(void);
+ * before anything initialises SQLite; and, when pconf is cleared (a
+ * restart unloads the module), SQLite's auto extensions forgotten. */
+void people_read_configure(apr_pool_t *pconf);
 
 /* The route of the request below the API's location, parsed once and kept
  * in rq (rq may be NULL: then parsed each time). */
