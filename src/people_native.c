@@ -346,20 +346,32 @@ static people_rc_e end(apr_pool_t *p, people_native_t *n, int began,
     return rc;
 }
 
+/* Binds one text argument to statement i and steps it once: SQLITE_ROW
+ * (the row is there until done()) or SQLITE_DONE; on an error the statement
+ * is reset, *err says why and 0 is returned. */
+static int step_one(apr_pool_t *p, people_native_t *n, int i,
+                    const char *arg, const char **err)
+{
+    int rc;
+    bind_text(n->st[i], 1, arg);
+    rc = sqlite3_step(n->st[i]);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        fail(p, n, i, err);
+        return 0;
+    }
+    return rc;
+}
+
 static people_rc_e find_by_name(apr_pool_t *p, people_native_t *n,
                                 const char *key, const char **id,
                                 const char **err)
 {
-    sqlite3_stmt *st = n->st[N_BY_NAME];
-    int rc;
-
-    bind_text(st, 1, key);
-    rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        return fail(p, n, N_BY_NAME, err);
+    int rc = step_one(p, n, N_BY_NAME, key, err);
+    if (!rc) {
+        return PEOPLE_DB_ERROR;
     }
-    *id = rc == SQLITE_ROW ? col_str(p, st, 0) : NULL;
-    done(st);
+    *id = rc == SQLITE_ROW ? col_str(p, n->st[N_BY_NAME], 0) : NULL;
+    done(n->st[N_BY_NAME]);
     return PEOPLE_OK;
 }
 
@@ -367,16 +379,12 @@ static people_rc_e profile_by_id(apr_pool_t *p, people_native_t *n,
                                  const char *id, people_profile_t **prof,
                                  const char **err)
 {
-    sqlite3_stmt *st = n->st[N_PROFILE];
-    int rc;
-
-    bind_text(st, 1, id);
-    rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        return fail(p, n, N_PROFILE, err);
+    int rc = step_one(p, n, N_PROFILE, id, err);
+    if (!rc) {
+        return PEOPLE_DB_ERROR;
     }
-    *prof = rc == SQLITE_ROW ? read_profile(p, st, 0) : NULL;
-    done(st);
+    *prof = rc == SQLITE_ROW ? read_profile(p, n->st[N_PROFILE], 0) : NULL;
+    done(n->st[N_PROFILE]);
     return *prof ? read_lists(p, n, *prof, err) : PEOPLE_OK;
 }
 

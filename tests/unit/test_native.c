@@ -322,6 +322,22 @@ static people_db_t *pooled_connection(unit_db_t *u, apr_pool_t *conn_pool)
     return db;
 }
 
+/* A connection of its own in a new pool (SQLite keeps a closed
+ * connection's descriptor open while another connection of the process
+ * holds a lock on the file: the fixture's is closed first); *before is the
+ * descriptors on the file before it was opened. */
+static people_db_t *alone_connection(unit_db_t *u, apr_pool_t **conn_pool,
+                                     int *before)
+{
+    people_db_t *db;
+    unit_db_close(&u->db);
+    *before = fds_on(u->path);
+    assert_int_equal(apr_pool_create(conn_pool, u->p), APR_SUCCESS);
+    db = pooled_connection(u, *conn_pool);
+    assert_int_equal(fds_on(u->path), *before + 1);
+    return db;
+}
+
 static void test_connection_closes_cleanly(void **state)
 {
     unit_db_t *u = two_users(state);
@@ -335,14 +351,7 @@ static void test_connection_closes_cleanly(void **state)
     people_db_t *db;
     int before;
 
-    /* SQLite keeps a closed connection's descriptor open while another
-     * connection of the process holds a lock on the file: this one alone */
-    unit_db_close(&u->db);
-    before = fds_on(u->path);
-
-    assert_int_equal(apr_pool_create(&conn_pool, u->p), APR_SUCCESS);
-    db = pooled_connection(u, conn_pool);
-    assert_int_equal(fds_on(u->path), before + 1);
+    db = alone_connection(u, &conn_pool, &before);
     n = people_native_of(u->p, conn_pool, db, &err);
     assert_non_null(n);
     /* prepared once: the same reader for the connection's next request */
@@ -365,13 +374,7 @@ static void test_live_statement_breaks_close(void **state)
     people_db_t *db;
     int before;
 
-    /* SQLite keeps a closed connection's descriptor open while another
-     * connection of the process holds a lock on the file: this one alone */
-    unit_db_close(&u->db);
-    before = fds_on(u->path);
-
-    assert_int_equal(apr_pool_create(&conn_pool, u->p), APR_SUCCESS);
-    db = pooled_connection(u, conn_pool);
+    db = alone_connection(u, &conn_pool, &before);
     assert_int_equal(sqlite3_prepare_v2(apr_dbd_native_handle(db->driver,
                                                               db->handle),
                                         "SELECT 1", -1, &st, NULL),
