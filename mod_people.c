@@ -31,6 +31,7 @@
 #include "mod_people_cors.h"
 #include "mod_people_diag.h"
 #include "mod_people_http.h"
+#include "mod_people_read.h"
 
 /* The operations that have a handler. An operation of the route table
  * that is missing here answers as if its route did not take the method
@@ -98,14 +99,6 @@ static int people_options(request_rec *r, people_resource_e res,
     return OK;
 }
 
-/* The path below the API's location. */
-static const char *people_path_of(request_rec *r)
-{
-    const char *base = people_cfg_base(r);
-    size_t n = strlen(base);
-    return strncmp(r->uri, base, n) == 0 ? r->uri + n : r->uri;
-}
-
 static int people_handler(request_rec *r)
 {
     people_do_set_t built = people_built();
@@ -117,7 +110,8 @@ static int people_handler(request_rec *r)
     if (!people_cfg_api(r)) {
         return DECLINED;
     }
-    call.route = people_route_parse(r->pool, people_path_of(r));
+    call.rq = people_req(r);
+    call.route = people_read_route(r, call.rq);
     people_status_route(r, call.route.resource);
     if (!people_route_served(call.route.resource, built)) {
         call.route.resource = PEOPLE_RES_NONE;
@@ -130,7 +124,6 @@ static int people_handler(request_rec *r)
     if (call.op == PEOPLE_DO_OPTIONS) {
         return people_options(r, call.route.resource, built);
     }
-    call.rq = people_req(r);
     if (!call.rq || !call.rq->authenticated) {
         /* the access checker did not run for this request */
         return people_answer_error(r, HTTP_UNAUTHORIZED,
@@ -176,7 +169,7 @@ static int people_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
-    people_diag_post_config(pconf, s);
+    people_diag_post_config(pconf, ptemp, s);
     return people_commit_post_config(pconf, s);
 }
 
@@ -208,7 +201,7 @@ static int people_map_to_storage(request_rec *r)
 
 static void people_register_hooks(apr_pool_t *p)
 {
-    (void)p;
+    people_read_configure(p);
     ap_hook_pre_config(people_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(people_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(people_child_init, NULL, NULL, APR_HOOK_MIDDLE);

@@ -18,6 +18,7 @@
 #include "mod_people_config.h"
 #include "mod_people_http.h"
 #include "mod_people_identity.h"
+#include "mod_people_read.h"
 
 people_req_t *people_req(request_rec *r)
 {
@@ -54,9 +55,7 @@ static int people_auth_step(request_rec *r, people_db_t *db, void *baton)
     const char *err = NULL;
     people_rc_e rc;
 
-    rc = people_store_auth(r->pool, db, a->hash,
-                           apr_time_sec(r->request_time), &a->rq->caller,
-                           &err);
+    rc = people_read_caller(r, db, a->hash, a->rq, &err);
     if (rc == PEOPLE_NOT_FOUND) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PEOPLELOGNO(09)
                       "authentication refused for client %s: the token is "

@@ -263,12 +263,11 @@ int people_db_error(request_rec *r, const char *what, const char *err)
 
 people_db_t people_db_of(ap_dbd_t *dbd)
 {
-    people_db_t db = {dbd->driver, dbd->handle, dbd->prepared};
+    people_db_t db = {dbd->driver, dbd->handle, dbd->prepared, NULL};
     return db;
 }
 
-/* The request's database connection, or NULL (mod_dbd has logged why). */
-static ap_dbd_t *people_dbd_acquire(request_rec *r)
+ap_dbd_t *people_dbd_acquire(request_rec *r)
 {
     ap_dbd_t *dbd = people_dbd_acquire_fn ? people_dbd_acquire_fn(r) : NULL;
     if (!dbd) {
@@ -312,6 +311,10 @@ int people_db_run(request_rec *r, people_db_step_fn step, void *baton)
      * twice. */
     for (tried = 0; ; tried++) {
         people_db_t db = people_db_of(dbd);
+        people_req_t *rq = people_req(r);
+        /* on SQLite, the reader the access checker found for this
+         * connection: a write's read-back joins its transaction on it */
+        db.native = rq ? rq->native : NULL;
         if ((rv = step(r, &db, baton)) != PEOPLE_DB_RETRY) {
             return rv;
         }

@@ -64,6 +64,10 @@ int people_read_json_body(request_rec *r, char **buf, size_t *len);
 /* post_config: finds mod_dbd's ap_dbd_acquire. */
 void people_http_post_config(void);
 
+/* The request's database connection (mod_dbd keeps it for the request),
+ * or NULL (mod_dbd has logged why). */
+ap_dbd_t *people_dbd_acquire(request_rec *r);
+
 /* The connection's fields as the store takes them. */
 people_db_t people_db_of(ap_dbd_t *dbd);
 

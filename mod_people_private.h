@@ -26,10 +26,12 @@ APLOG_USE_MODULE(people);
  *   12-14  trace1: route and operation, commit number, sync
  *   15-16  a write that failed at or after COMMIT
  *   17     no shared memory for the server-status counters
+ *   18-20  the read path: sizing and SQLite warnings at start-up, native
+ *          reads off for a connection
  *   60-68  identity from httpd and the token endpoint
  *          (mod_people_identity.c, mod_people_authn.c); 60, 64, 66 are
  *          refusals at info
- * Next free tag: PEOPLE18 (and PEOPLE69 in the identity range) */
+ * Next free tag: PEOPLE21 (and PEOPLE69 in the identity range) */
 #define PEOPLELOGNO(n) "PEOPLE" #n ": "
 
 /* How the caller proved who they are. A browser sends a cookie and httpd's
@@ -42,11 +44,19 @@ typedef enum {
     PEOPLE_CRED_HTTPD           /* httpd's own authentication (r->user) */
 } people_cred_e;
 
-/* Per request: the caller, as the access checker found it. */
+/* Per request: the caller, as the access checker found it; the route,
+ * parsed once; on SQLite, the connection's native reader and, for a GET of
+ * a profile, that profile read with the token in one transaction (prof
+ * NULL when there is no such user). */
 typedef struct {
     people_caller_t caller;
     people_cred_e credential;
     int authenticated;
+    int routed;
+    people_route_t route;
+    struct people_native_t *native;
+    int prof_read;
+    people_profile_t *prof;
 } people_req_t;
 
 /* The request's state, NULL when the access checker did not run. */

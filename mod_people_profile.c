@@ -17,10 +17,17 @@ static int people_profile_step(request_rec *r, people_db_t *db, void *baton)
     people_rc_e rc;
     int rv, full;
 
-    if ((rv = people_user_id(r, db, call, &id)) != OK) {
+    if (call->rq->prof_read) {
+        /* read with the token, in its transaction */
+        u = call->rq->prof;
+        rc = u ? PEOPLE_OK : PEOPLE_NOT_FOUND;
+    }
+    else if ((rv = people_user_id(r, db, call, &id)) != OK) {
         return rv;
     }
-    rc = people_store_profile(r->pool, db, id, &u, &err);
+    else {
+        rc = people_store_profile(r->pool, db, id, &u, &err);
+    }
     if ((rv = people_answer_rc(r, rc, "reading a profile", err)) != OK) {
         return rv;
     }

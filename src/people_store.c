@@ -6,6 +6,7 @@
 #include <apr_strings.h>
 
 #include "people_store.h"
+#include "people_native.h"
 #include "people_sqlite.h"
 #include "people_identity.h"
 
@@ -23,6 +24,15 @@ const people_stmt_def_t people_statements[] = {
     {"people_auth",
      "SELECT u.id, u.username, u.is_admin, u.is_owner, u.status "
      "FROM people_tokens t JOIN people_users u ON u.id = t.user_id "
+     "WHERE t.hash = %s AND t.revoked = 0 "
+     "AND (t.expires IS NULL OR t.expires > %lld)"},
+    /* the token and the profile it asks for (its own when the first
+     * argument is NULL) in one statement: the read path of a GET */
+    {"people_auth_profile",
+     "SELECT u.id, u.username, u.is_admin, u.is_owner, u.status, p.* "
+     "FROM people_tokens t JOIN people_users u ON u.id = t.user_id "
+     "LEFT JOIN (SELECT " PROFILE_COLUMNS " FROM people_users) p "
+     "ON p.id = COALESCE(%s, t.user_id) "
      "WHERE t.hash = %s AND t.revoked = 0 "
      "AND (t.expires IS NULL OR t.expires > %lld)"},
     {"people_user_by_id",
@@ -320,10 +330,15 @@ people_rc_e people_store_profile(apr_pool_t *p, people_db_t *db,
                                  const char *id, people_profile_t **out,
                                  const char **err)
 {
-    people_profile_t *u = apr_pcalloc(p, sizeof(*u));
+    people_profile_t *u;
     people_rc_e rc;
     int n = 0;
 
+    if (db->native) {
+        /* inside a write's transaction: it joins it, and does not wait */
+        return people_native_profile(p, db->native, id, 0, out, err);
+    }
+    u = apr_pcalloc(p, sizeof(*u));
     rc = people_db_select(p, db, "people_profile", read_profile, u, &n, err, id);
     if (rc != PEOPLE_OK) {
         return rc;

@@ -27,10 +27,15 @@ extern const people_stmt_def_t people_statements[];
 
 /* A connection with its prepared statements (label -> apr_dbd_prepared_t*),
  * e.g. the fields of mod_dbd's ap_dbd_t. */
+struct people_native_t;
+
 typedef struct {
     const apr_dbd_driver_t *driver;
     apr_dbd_t *handle;
     apr_hash_t *prepared;
+    /* the connection's native SQLite reader (people_native.h), or NULL:
+     * then profiles are read through apr_dbd */
+    struct people_native_t *native;
 } people_db_t;
 
 typedef enum {
@@ -127,7 +132,8 @@ people_rc_e people_store_resolve(apr_pool_t *p, people_db_t *db,
                                  people_userkind_e kind, const char *key,
                                  const char **id, const char **err);
 
-/* Reads one profile with its groups and contacts. */
+/* Reads one profile with its groups and contacts (through db->native when
+ * it is set, joining a transaction open on the connection). */
 people_rc_e people_store_profile(apr_pool_t *p, people_db_t *db,
                                  const char *id, people_profile_t **out,
                                  const char **err);

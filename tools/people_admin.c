@@ -540,7 +540,7 @@ int main(int argc, const char *const *argv)
     const char *driver_name = "sqlite3", *params = NULL, *err = NULL;
     const apr_dbd_driver_t *driver;
     apr_pool_t *root;
-    admin_t a;
+    admin_t a = {0};
     int i = 1, rc;
 
     apr_app_initialize(&argc, &argv, NULL);
