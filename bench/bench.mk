@@ -32,3 +32,10 @@ bench: deps build $(BENCH_BUILD)/sqlite_commit
 
 bench-callgrind: deps build
 	$(PYTHON) $(BENCH_DIR)/bench.py callgrind --build $(BUILD) $(BENCH_ARGS)
+
+# make bench-import: users/s of people-admin import and sync-ldap at 10,000
+# and 100,000 users (a private slapd on loopback); writes
+# bench/results/import.txt
+.PHONY: bench-import
+bench-import: deps build
+	$(PYTHON) $(BENCH_DIR)/import_bench.py --build $(BUILD)

@@ -19,6 +19,7 @@
 #include "../src/people_sqlite.h"
 #include "../src/people_store.h"
 #include "../src/people_token.h"
+#include "people_admin.h"
 
 static const char usage[] =
     "usage: people-admin [-d DRIVER] -p PARAMS COMMAND ...\n"
@@ -38,17 +39,14 @@ static const char usage[] =
     "                                    prints the token (shown once)\n"
     "  token list USER                   labels and dates, never a token\n"
     "  token revoke TOKEN\n"
+    "  import FILE|- [--dry-run] [--terminate-missing]\n"
+    "                                    CSV or JSON Lines, one transaction\n"
+    "  sync-ldap --url URL --base DN [--filter F] [--bind-dn DN\n"
+    "       --password-file FILE|-] [--map FIELD=ATTRIBUTE]...\n"
+    "       [--dry-run] [--terminate-missing]\n"
     "USER is an id or a user name. DRIVER is sqlite3 (default) or pgsql.\n";
 
-/* how long a command waits for a lock Apache holds for a moment */
-#define ADMIN_WAIT_MS 5000
-
-typedef struct {
-    apr_pool_t *pool;
-    people_db_t db;
-} admin_t;
-
-static int fail(const char *fmt, ...)
+int fail(const char *fmt, ...)
 {
     va_list ap;
     fputs("people-admin: ", stderr);
@@ -59,18 +57,7 @@ static int fail(const char *fmt, ...)
     return 1;
 }
 
-/* Options after the positional words: "--name value" pairs and flags. */
-typedef struct {
-    const char *name;
-    int takes_value;
-    int repeat;
-} opt_def_t;
-
-typedef struct {
-    apr_table_t *values;        /* name -> value (repeatable: several) */
-} opts_t;
-
-static const char *parse_opts(apr_pool_t *p, int argc, const char *const *argv,
+const char *parse_opts(apr_pool_t *p, int argc, const char *const *argv,
                               const opt_def_t *defs, opts_t *out)
 {
     int i;
@@ -101,7 +88,7 @@ static const char *parse_opts(apr_pool_t *p, int argc, const char *const *argv,
     return NULL;
 }
 
-static const char *opt(opts_t *o, const char *name)
+const char *opt(opts_t *o, const char *name)
 {
     return apr_table_get(o->values, name);
 }
@@ -613,6 +600,12 @@ int main(int argc, const char *const *argv)
              : !strcmp(sub, "list") ? cmd_token_list(&a, n, rest)
              : !strcmp(sub, "revoke") ? cmd_token_revoke(&a, n, rest)
              : fail("unknown command 'token %s'\n%s", sub, usage);
+    }
+    else if (!strcmp(argv[i], "import")) {
+        rc = cmd_import(&a, argc - i - 1, argv + i + 1);
+    }
+    else if (!strcmp(argv[i], "sync-ldap")) {
+        rc = cmd_sync_ldap(&a, argc - i - 1, argv + i + 1);
     }
     else {
         rc = fail("unknown command '%s'\n%s", argv[i], usage);
