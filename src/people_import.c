@@ -305,6 +305,63 @@ typedef struct {
 
 /* Reads one record into fields (of char *). Returns 1, 0 at the end of
  * the input, or -1 with *err set. */
+/* The length a field takes, quoted or not, so that it is copied into
+ * memory of its own size. */
+static apr_size_t people_csv_span(const csv_t *c)
+{
+    const char *q = c->s;
+    if (q < c->end && *q == '"') {
+        for (q++; q < c->end; q++) {
+            if (*q == '"' && !(q + 1 < c->end && q[1] == '"')) {
+                break;
+            }
+            q += *q == '"';
+        }
+    }
+    else {
+        while (q < c->end && *q != ',' && *q != '\n' && *q != '\r') {
+            q++;
+        }
+    }
+    return (apr_size_t)(q - c->s);
+}
+
+/* Reads one quoted field into out; 0, or -1 with *err set. */
+static int people_csv_quoted(apr_pool_t *p, csv_t *c, char *out,
+                             const char **err)
+{
+    int start = c->line;
+    char *o = out;
+
+    for (c->s++;; ) {
+        if (c->s >= c->end) {
+            *err = apr_psprintf(p, "line %d: a quoted field is not closed",
+                                start);
+            return -1;
+        }
+        if (*c->s == '"') {
+            if (c->s + 1 < c->end && c->s[1] == '"') {
+                *o++ = '"';
+                c->s += 2;
+                continue;
+            }
+            c->s++;
+            break;
+        }
+        c->line += *c->s == '\n';
+        *o++ = *c->s++;
+    }
+    *o = '\0';
+    if (c->s < c->end && *c->s != ',' && *c->s != '\n' && *c->s != '\r') {
+        *err = apr_psprintf(p, "line %d: text after a closing quote (a "
+                            "quote inside a field is written twice)", c->line);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads one record into fields (of char *). Returns 1, 0 at the end of
+ * the input, or -1 with *err set. */
 static int people_csv_record(apr_pool_t *p, csv_t *c,
                              apr_array_header_t *fields, const char **err)
 {
@@ -313,48 +370,24 @@ static int people_csv_record(apr_pool_t *p, csv_t *c,
         return 0;
     }
     for (;;) {
-        char *out = apr_palloc(p, (apr_size_t)(c->end - c->s) + 1), *o = out;
+        apr_size_t n = people_csv_span(c);
+        char *out;
+
         if (c->s < c->end && *c->s == '"') {
-            int start = c->line;
-            c->s++;
-            for (;;) {
-                if (c->s >= c->end) {
-                    *err = apr_psprintf(p, "line %d: a quoted field is not "
-                                        "closed", start);
-                    return -1;
-                }
-                if (*c->s == '"') {
-                    if (c->s + 1 < c->end && c->s[1] == '"') {
-                        *o++ = '"';
-                        c->s += 2;
-                        continue;
-                    }
-                    c->s++;
-                    break;
-                }
-                c->line += *c->s == '\n';
-                *o++ = *c->s++;
-            }
-            if (c->s < c->end && *c->s != ',' && *c->s != '\n'
-                && *c->s != '\r') {
-                *err = apr_psprintf(p, "line %d: text after a closing quote "
-                                    "(a quote inside a field is written "
-                                    "twice)", c->line);
+            out = apr_palloc(p, n + 1);
+            if (people_csv_quoted(p, c, out, err) < 0) {
                 return -1;
             }
         }
         else {
-            while (c->s < c->end && *c->s != ',' && *c->s != '\n'
-                   && *c->s != '\r') {
-                if (*c->s == '"') {
-                    *err = apr_psprintf(p, "line %d: a quote inside an "
-                                        "unquoted field", c->line);
-                    return -1;
-                }
-                *o++ = *c->s++;
+            if (memchr(c->s, '"', n)) {
+                *err = apr_psprintf(p, "line %d: a quote inside an unquoted "
+                                    "field", c->line);
+                return -1;
             }
+            out = apr_pstrmemdup(p, c->s, n);
+            c->s += n;
         }
-        *o = '\0';
         APR_ARRAY_PUSH(fields, char *) = out;
         if (c->s < c->end && *c->s == ',') {
             c->s++;
