@@ -9,6 +9,7 @@
 
 #include "people_import.h"
 #include "people_contacts.h"
+#include "people_identity.h"
 #include "people_route.h"
 
 typedef struct {
@@ -27,20 +28,6 @@ static void people_upsert_first(apr_pool_t *p, people_db_t *db,
 {
     (void)ncols;
     *(const char **)baton = apr_pstrdup(p, people_db_col(db, row, 0));
-}
-
-static const char *people_upsert_uuid(apr_pool_t *p)
-{
-    unsigned char b[16];
-    if (apr_generate_random_bytes(b, sizeof(b)) != APR_SUCCESS) {
-        return NULL;
-    }
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    return apr_psprintf(p, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-                        "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
-                        b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-                        b[12], b[13], b[14], b[15]);
 }
 
 /* NULL and "" are the same stored value. */
@@ -108,7 +95,7 @@ static people_rc_e people_upsert_groups(upsert_t *u, const char *id,
                                   people_upsert_first, &gid, NULL, u->err,
                                   name);
             if (rc == PEOPLE_OK && !gid) {
-                gid = people_upsert_uuid(u->p);
+                gid = people_uuid_generate(u->p);
                 rc = people_db_exec(u->p, u->db, "people_admin_group_add",
                                     NULL, u->err, gid, name);
             }
@@ -172,7 +159,7 @@ static people_rc_e people_upsert_add(upsert_t *u,
                                "firstName, lastName and email", row->line);
         return PEOPLE_DB_ERROR;
     }
-    if (!id && !(id = people_upsert_uuid(u->p))) {
+    if (!id && !(id = people_uuid_generate(u->p))) {
         *u->err = "no randomness for a new id";
         return PEOPLE_DB_ERROR;
     }
