@@ -12,6 +12,7 @@
 #include <apr_dbd.h>
 
 #include "../src/people_contacts.h"
+#include "../src/people_directory.h"
 #include "../src/people_profile.h"
 #include "../src/people_route.h"
 #include "../src/people_schema.h"
@@ -239,6 +240,7 @@ static int cmd_user_add(admin_t *a, int argc, const char *const *argv)
                           opt(&o, "--title"), opt(&o, "--department"))
            != PEOPLE_OK
         || add_groups(a, id, &o, &err) != PEOPLE_OK
+        || people_dir_refresh_keys(a->pool, &a->db, id, &err) != PEOPLE_OK
         || people_db_end(t, 1, &err) != PEOPLE_OK) {
         return fail("could not add '%s' (is the name or id taken?): %s", name,
                     err);
@@ -426,7 +428,9 @@ static int cmd_user_set(admin_t *a, int argc, const char *const *argv)
                           &err, id) != PEOPLE_OK) {
         return fail("%s", err);
     }
+    /* the directory's lower-case keys follow the fields just set */
     if (add_groups(a, id, &o, &err) != PEOPLE_OK
+        || people_dir_refresh_keys(a->pool, &a->db, id, &err) != PEOPLE_OK
         || people_db_end(t, 1, &err) != PEOPLE_OK) {
         return fail("%s", err);
     }
