@@ -536,9 +536,11 @@ static people_rc_e people_store_keys(apr_pool_t *p, people_db_t *db,
     const char *dept = people_fold(p, cols[6]);
     const char *loc = people_fold(p, cols[7]);
     const char *f = people_fold(p, first), *l = people_fold(p, last);
-    /* the fields every caller sees, one a line: a word has no newline, so
-     * it never matches across two fields */
-    const char *search = apr_pstrcat(p, f, "\n", l, "\n",
+    const char *email = people_fold(p, cols[4]);
+    /* the email, then the fields every caller sees, one a line: a word
+     * has no newline, so it never matches across two fields, and a match
+     * after the first newline is never in the email */
+    const char *search = apr_pstrcat(p, email, "\n", f, "\n", l, "\n",
                                      people_fold(p, cols[1]), "\n", title,
                                      "\n", dept, "\n", loc, NULL);
     const char *display = people_fold(p, apr_pstrcat(p, first,
@@ -546,7 +548,7 @@ static people_rc_e people_store_keys(apr_pool_t *p, people_db_t *db,
                                       NULL));
 
     return people_db_exec(p, db, "people_dir_keys_set", NULL, err, f, l,
-                          display, people_fold(p, cols[4]), title, dept, loc,
+                          display, email, title, dept, loc,
                           search, cols[0]);
 }
 
@@ -582,9 +584,9 @@ people_rc_e people_dir_refresh_all_keys(apr_pool_t *p, people_db_t *db,
 
 /* ---- One page ------------------------------------------------------------ */
 
-/* Placeholders of DIR_WHERE: 9 for the filters, 5 per word, 5 for
+/* Placeholders of DIR_WHERE: 9 for the filters, 4 per word, 5 for
  * filterBy; then 2 for a masked email sort and 2 for LIMIT/OFFSET. */
-#define WHERE_ARGS (9 + 5 * PEOPLE_DIR_WORDS + 5)
+#define WHERE_ARGS (9 + 4 * PEOPLE_DIR_WORDS + 5)
 #define PAGE_ARGS_MAX (WHERE_ARGS + 4)
 #define CHUNK 100
 
@@ -631,13 +633,14 @@ static int people_where_args(apr_pool_t *p, const people_dir_query_t *q,
     a[n++] = q->group_id;
     a[n++] = q->group_id;
     for (i = 0; i < PEOPLE_DIR_WORDS; i++) {
+        /* search_key starts with the email: a caller who may not see it
+         * matches only after the first newline (people_store.c) */
         const char *pat = i < q->nwords
             ? apr_pstrcat(p, "%", people_like_escape(p, q->words[i]), "%",
                           NULL)
             : NULL;
         a[n++] = pat;
-        a[n++] = pat;
-        a[n++] = ev;
+        a[n++] = pat && !all ? apr_pstrcat(p, "%\n", pat, NULL) : pat;
         a[n++] = self;
         a[n++] = pat;
     }
@@ -764,7 +767,18 @@ static people_rc_e people_read_chunk(apr_pool_t *p, people_db_t *db,
     return PEOPLE_OK;
 }
 
-/* The total, and the ids of the page in order. */
+/* Is the status the only filter? Then the count runs over the status
+ * index and the page is read in sort-index order. */
+static int people_status_only(const people_dir_query_t *q)
+{
+    return q->nwords == 0 && !q->phrase && q->activation < 0
+           && q->visitor < 0 && !q->admins && !q->group_id;
+}
+
+/* The total, and the ids of the page in order (see people_store.c for
+ * the two plans). The page comes first: when it is not full, and not
+ * past the end, it holds the last matches and gives the total without the
+ * counting scan. */
 static people_rc_e people_page_ids(apr_pool_t *p, people_db_t *db,
                                    const people_dir_query_t *q,
                                    const people_caller_t *who, int all,
@@ -773,28 +787,40 @@ static people_rc_e people_page_ids(apr_pool_t *p, people_db_t *db,
 {
     const char *a[PAGE_ARGS_MAX];
     const char *key = people_sort_names[q->sort_by];
-    int n = people_where_args(p, q, who, all, a);
+    int nwhere = people_where_args(p, q, who, all, a), n = nwhere;
+    int plain = people_status_only(q);
     people_rc_e rc;
 
     *total = 0;
-    rc = people_db_selectv(p, db, "people_dir_count", people_count_row, total,
-                           NULL, err, n, a);
-    if (rc != PEOPLE_OK || q->count == 0 || q->start >= *total) {
-        return rc;
+    if (q->count > 0) {
+        if (q->sort_by == PEOPLE_KEY_EMAIL && !all) {
+            /* hidden emails sort as empty */
+            key = "emailmasked";
+            a[n++] = "0";
+            a[n++] = who->id ? who->id : "";
+        }
+        a[n++] = apr_itoa(p, q->count);
+        a[n++] = apr_psprintf(p, "%" APR_INT64_T_FMT, q->start);
+        rc = people_db_selectv(p, db,
+                               apr_pstrcat(p, plain ? "people_dir_page_"
+                                                    : "people_dir_find_",
+                                           key, q->descending ? "_desc"
+                                                              : "_asc",
+                                           NULL),
+                               people_id_row, ids, NULL, err, n, a);
+        if (rc != PEOPLE_OK) {
+            return rc;
+        }
+        if (ids->nelts < q->count && (ids->nelts > 0 || q->start == 0)) {
+            *total = q->start + ids->nelts;
+            return PEOPLE_OK;
+        }
     }
-    if (q->sort_by == PEOPLE_KEY_EMAIL && !all) {
-        /* hidden emails sort as empty */
-        key = "emailmasked";
-        a[n++] = "0";
-        a[n++] = who->id ? who->id : "";
-    }
-    a[n++] = apr_itoa(p, q->count);
-    a[n++] = apr_psprintf(p, "%" APR_INT64_T_FMT, q->start);
-    return people_db_selectv(p, db,
-                             apr_pstrcat(p, "people_dir_page_", key,
-                                         q->descending ? "_desc" : "_asc",
-                                         NULL),
-                             people_id_row, ids, NULL, err, n, a);
+    return plain ? people_db_selectv(p, db, "people_dir_count_status",
+                                     people_count_row, total, NULL, err, 2, a)
+                 : people_db_selectv(p, db, "people_dir_count",
+                                     people_count_row, total, NULL, err,
+                                     nwhere, a);
 }
 
 static people_rc_e people_page_read(apr_pool_t *p, people_db_t *db,

@@ -346,7 +346,8 @@ char *people_list_envelope(apr_pool_t *p, const people_item_t *items, int n,
     PUT_LIT(&o, "{\"count\":");
     put_int(&o, n);
     KEY(&o, "startIndex");     put_int(&o, start);
-    if (start + n < total) {
+    /* only when more follow, and never pointing where this page began */
+    if (n > 0 && start + n < total) {
         KEY(&o, "nextIndex");  put_int(&o, start + n);
     }
     KEY(&o, "total");          put_int(&o, total);

@@ -77,7 +77,8 @@ typedef struct {
 
 /* Serialises the list envelope of spec section 7:
  * {"count":N,"startIndex":S,["nextIndex":S+N,]"total":T,"status":0,
- *  "statusCode":200,"response":[...]}; nextIndex only when S+N < total.
+ *  "statusCode":200,"response":[...]}; nextIndex only when N > 0 and
+ *  S+N < total.
  * Each item holds the keys of `fields` (and always id). */
 char *people_list_envelope(apr_pool_t *p, const people_item_t *items, int n,
                            apr_int64_t start, apr_int64_t total,

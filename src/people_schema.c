@@ -108,6 +108,8 @@ static const char *const indexes[] = {
     "(title_key, id)",
     "CREATE INDEX IF NOT EXISTS people_users_location ON people_users "
     "(location_key, id)",
+    "CREATE INDEX IF NOT EXISTS people_users_status ON people_users "
+    "(status)",
     "CREATE INDEX IF NOT EXISTS people_user_groups_group ON "
     "people_user_groups (group_id, user_id)",
     NULL

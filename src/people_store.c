@@ -20,48 +20,71 @@
  *
  * Prepared statements have fixed text, so the variable parts of a query
  * are chosen like this:
- * - sort key and order: one page statement per key and order (DIR_PAGE,
- *   9 keys x 2 orders), each "ORDER BY key, id" on a stored lower-case key
- *   column with an index on (key, id), so a page is read in index order
- *   and the scan stops after startIndex + count rows; ties go by id. An
- *   email sort for a caller who may not see every email orders by
- *   "the email if visible, else ''" (hidden emails sort as empty).
+ * - sort key and order: statements per key and order (DIR_PAGE, 9 keys
+ *   x 2 orders), each "ORDER BY key, id" on a stored lower-case key column
+ *   (ties go by id). With no filter but the status (people_dir_page_*) an
+ *   index on (key, id) gives the page in order and the scan stops after
+ *   startIndex + count rows; the total comes from a count over an index
+ *   on status. With one (people_dir_find_*), where the matches may be few
+ *   and anywhere in the sort order, one sequential scan keeps the best
+ *   startIndex + count rows (a top-N sort), and a counting scan follows
+ *   only when the page is full (else the page gives the total);
+ *   "key || ''" keeps the planner from walking the sort index with a
+ *   random row read per person instead. An email
+ *   sort for a caller who may not see every email orders by "the email if
+ *   visible, else ''" (hidden emails sort as empty).
  * - filters: one WHERE for every statement (DIR_WHERE); each filter is
- *   turned off by a bound value (-1, 0 or NULL), not by other text.
+ *   turned off by a bound value (-1, 0 or NULL), not by other text. Its
+ *   status test is written +status so that no planner reads the page
+ *   through the status index (every active user) and sorts it.
  * - filterValue: up to PEOPLE_DIR_WORDS words, each a bound LIKE pattern
- *   (NULL when unused), matched against search_key (the keys of the
- *   fields everyone sees, joined by newlines, which no word holds, so a
- *   word never spans two fields) and against email_key only where the
- *   caller sees that email (DIR_EV). Patterns are escaped with \.
+ *   (NULL when unused), matched with one LIKE against search_key: the
+ *   email's key, then the keys of the fields everyone sees, joined by
+ *   newlines (no field and no word holds one, so a word never spans two
+ *   fields). For a caller who sees every email the pattern is "%word%";
+ *   for one who does not, "%<newline>%word%", which cannot match inside
+ *   the email, the first field; their own email is matched on its own
+ *   (id = caller). Patterns are escaped with \.
  * - filterBy: a CASE on a bound field number picks the key column.
  * - a page's profiles, groups and contacts: one statement each with
  *   "id IN" 100 placeholders (unused ones NULL): a page of up to 100 people
  *   costs 3 statements after the page's ids, never a scan of all contacts.
  * Keys are folded in C (people_fold), never by the database's lower(),
  * which differs between SQLite (ASCII only) and PostgreSQL (locale). */
-#define DIR_EV "(%d = 1 OR id = %s)"
+/* Values arrive as text (sqlite3 binds them so), and SQLite compares text
+ * with a number as unequal: a number compared with anything but a column
+ * is cast first. */
+#define DIR_INT "CAST(%d AS INTEGER)"
+#define DIR_EV "(" DIR_INT " = 1 OR id = %s)"
 #define DIR_ESC " ESCAPE '\\'"
 #define DIR_WORD \
     "AND (%s IS NULL OR search_key LIKE %s" DIR_ESC \
-    " OR (" DIR_EV " AND email_key LIKE %s" DIR_ESC ")) "
+    " OR (id = %s AND email_key LIKE %s" DIR_ESC ")) "
 #define DIR_WHERE \
-    "WHERE (status = %d OR status = %d) " \
-    "AND (%d < 0 OR activation_status = %d) " \
-    "AND (%d < 0 OR is_visitor = %d) " \
-    "AND (%d = 0 OR is_admin = 1 OR is_owner = 1) " \
+    "WHERE (+status = " DIR_INT " OR +status = " DIR_INT ") " \
+    "AND (" DIR_INT " < 0 OR activation_status = %d) " \
+    "AND (" DIR_INT " < 0 OR is_visitor = %d) " \
+    "AND (" DIR_INT " = 0 OR is_admin = 1 OR is_owner = 1) " \
     "AND (%s IS NULL OR id IN (SELECT user_id FROM people_user_groups " \
     "WHERE group_id = %s)) " \
     DIR_WORD DIR_WORD DIR_WORD DIR_WORD DIR_WORD DIR_WORD DIR_WORD DIR_WORD \
-    "AND (%d < 0 OR (CASE %d WHEN 0 THEN display_key WHEN 1 THEN first_key " \
+    "AND (" DIR_INT " < 0 OR (CASE " DIR_INT " WHEN 0 THEN display_key WHEN 1 THEN first_key " \
     "WHEN 2 THEN last_key WHEN 3 THEN username_key " \
     "WHEN 4 THEN (CASE WHEN " DIR_EV " THEN email_key END) " \
     "WHEN 5 THEN department_key WHEN 6 THEN title_key " \
     "ELSE location_key END) LIKE %s" DIR_ESC ") "
 #define DIR_PAGE(name, key) \
     {"people_dir_page_" name "_asc", "SELECT id FROM people_users " \
-     DIR_WHERE "ORDER BY " key ", id LIMIT %d OFFSET %d"}, \
+     DIR_WHERE "ORDER BY " key ", id LIMIT " DIR_INT " OFFSET " DIR_INT}, \
     {"people_dir_page_" name "_desc", "SELECT id FROM people_users " \
-     DIR_WHERE "ORDER BY " key " DESC, id DESC LIMIT %d OFFSET %d"}
+     DIR_WHERE "ORDER BY " key " DESC, id DESC LIMIT " DIR_INT " OFFSET " \
+     DIR_INT}, \
+    {"people_dir_find_" name "_asc", "SELECT id FROM people_users " \
+     DIR_WHERE "ORDER BY " key " || '', id LIMIT " DIR_INT " OFFSET " \
+     DIR_INT}, \
+    {"people_dir_find_" name "_desc", "SELECT id FROM people_users " \
+     DIR_WHERE "ORDER BY " key " || '' DESC, id DESC LIMIT " DIR_INT \
+     " OFFSET " DIR_INT}
 #define DIR_P10 "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s"
 #define DIR_P100 DIR_P10 "," DIR_P10 "," DIR_P10 "," DIR_P10 "," DIR_P10 \
     "," DIR_P10 "," DIR_P10 "," DIR_P10 "," DIR_P10 "," DIR_P10
@@ -77,6 +100,8 @@
     DIR_PAGE("title", "title_key"), \
     DIR_PAGE("location", "location_key"), \
     {"people_dir_count", "SELECT COUNT(*) FROM people_users " DIR_WHERE}, \
+    {"people_dir_count_status", "SELECT COUNT(*) FROM people_users " \
+     "WHERE status = %d OR status = %d"}, \
     {"people_dir_profiles", "SELECT " PROFILE_COLUMNS " FROM people_users " \
      "WHERE id IN (" DIR_P100 ")"}, \
     {"people_dir_groups", \
@@ -89,7 +114,7 @@
      "WHERE user_id IN (" DIR_P100 ") ORDER BY user_id, pos"}, \
     {"people_dir_email", \
      "SELECT id FROM people_users WHERE email_key = %s AND " DIR_EV \
-     " AND (%d = 1 OR status <> 2) ORDER BY id"}, \
+     " AND (" DIR_INT " = 1 OR status <> 2) ORDER BY id"}, \
     {"people_dir_keys_of", \
      "SELECT id, username, first_name, last_name, email, title, " \
      "department, location FROM people_users WHERE id = %s"}, \

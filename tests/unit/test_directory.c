@@ -336,6 +336,10 @@ static void test_envelope_next_index(void **state)
     assert_null(json_object_get(j, "nextIndex"));
     assert_int_equal(json_integer_value(json_object_get(j, "total")), 5);
     json_decref(j);
+    /* count=0: nothing follows from here */
+    j = envelope(items, 0, 0, 5, PEOPLE_FIELDS_ALL);
+    assert_null(json_object_get(j, "nextIndex"));
+    json_decref(j);
     /* an empty page past the end */
     j = envelope(items, 0, 50, 5, PEOPLE_FIELDS_ALL);
     assert_null(json_object_get(j, "nextIndex"));
