@@ -140,6 +140,55 @@ int people_sees_private(people_privacy_e mode, const people_caller_t *who,
            || (who->id && id && strcmp(who->id, id) == 0);
 }
 
+/* ---- Routes ---------------------------------------------------------------- */
+
+/* path without a final ".json" */
+static const char *people_strip_json(apr_pool_t *p, const char *path)
+{
+    size_t n = strlen(path);
+    return n >= 5 && strcmp(path + n - 5, ".json") == 0
+           ? apr_pstrmemdup(p, path, n - 5) : path;
+}
+
+int people_dir_route_parse(apr_pool_t *p, const char *path,
+                           people_dir_route_e *route, const char **seg)
+{
+    static const struct {
+        const char *path;
+        people_dir_route_e route;
+    } fixed[] = {
+        {"", PEOPLE_DIR_LIST}, {"/", PEOPLE_DIR_LIST},
+        {"/filter", PEOPLE_DIR_FILTER}, {"/simple/filter", PEOPLE_DIR_SIMPLE},
+        {"/search", PEOPLE_DIR_SEARCH}, {"/email", PEOPLE_DIR_EMAIL},
+        {NULL, 0}
+    };
+    int i;
+
+    *seg = NULL;
+    if (!path) {
+        return 0;
+    }
+    path = people_strip_json(p, path);
+    for (i = 0; fixed[i].path; i++) {
+        if (strcmp(path, fixed[i].path) == 0) {
+            *route = fixed[i].route;
+            return 1;
+        }
+    }
+    if (strncmp(path, "/status/", 8) == 0 && path[8]
+        && !strchr(path + 8, '/')) {
+        *route = PEOPLE_DIR_STATUS;
+        *seg = path + 8;
+        return 1;
+    }
+    if (strncmp(path, "/@search/", 9) == 0 && path[9]) {
+        *route = PEOPLE_DIR_SEARCH;
+        *seg = path + 9;
+        return 1;
+    }
+    return 0;
+}
+
 /* ---- Query parameters ---------------------------------------------------- */
 
 static int people_hexval(char c)
@@ -273,10 +322,10 @@ static const char *people_text_param(apr_pool_t *p, const char *name,
 
 /* filterValue: words for a search in every visible field, or with
  * filterBy one phrase for that field. */
-static const char *people_filter_value(apr_pool_t *p, const char *v,
-                                       people_dir_query_t *q)
+static const char *people_filter_value(apr_pool_t *p, const char *name,
+                                       const char *v, people_dir_query_t *q)
 {
-    const char *bad = people_text_param(p, "filterValue", v);
+    const char *bad = people_text_param(p, name, v);
     char *copy, *word, *last = NULL;
 
     if (bad) {
@@ -291,7 +340,7 @@ static const char *people_filter_value(apr_pool_t *p, const char *v,
     for (word = apr_strtok(copy, " \t", &last); word;
          word = apr_strtok(NULL, " \t", &last)) {
         if (q->nwords == PEOPLE_DIR_WORDS) {
-            return apr_psprintf(p, "filterValue: at most %d words",
+            return apr_psprintf(p, "%s: at most %d words", name,
                                 PEOPLE_DIR_WORDS);
         }
         q->words[q->nwords++] = word;
@@ -387,7 +436,7 @@ static const char *people_common_params(apr_pool_t *p, apr_table_t *t,
         q->filter_op = (people_filterop_e)e;
     }
     if ((v = apr_table_get(t, "filterValue"))) {
-        const char *bad = people_filter_value(p, v, q);
+        const char *bad = people_filter_value(p, "filterValue", v, q);
         if (bad) {
             return bad;
         }
@@ -473,7 +522,7 @@ static const char *people_route_params(apr_pool_t *p,
         q->nwords = 0;
         q->filter_by = -1;
         q->phrase = NULL;
-        return v ? people_filter_value(p, v, q) : NULL;
+        return v ? people_filter_value(p, "query", v, q) : NULL;
     case PEOPLE_DIR_EMAIL:
         v = apr_table_get(t, "email");
         if (!v || !*v) {

@@ -20,6 +20,12 @@ typedef enum {
     PEOPLE_DIR_EMAIL            /* /email?email= */
 } people_dir_route_e;
 
+/* Is this path (decoded, relative to the API location) a directory
+ * route? Sets the route and, for /status/{status} and /@search/{query},
+ * the segment (without a final ".json"); else returns 0. */
+int people_dir_route_parse(apr_pool_t *p, const char *path,
+                           people_dir_route_e *route, const char **seg);
+
 /* sortBy, and filterBy's fields. The order is the statement table's. */
 typedef enum {
     PEOPLE_KEY_DISPLAYNAME, PEOPLE_KEY_FIRSTNAME, PEOPLE_KEY_LASTNAME,
