@@ -189,6 +189,23 @@ int people_dir_route_parse(apr_pool_t *p, const char *path,
     return 0;
 }
 
+int people_dir_reserved_name(const char *name)
+{
+    static const char *const literal[] = {
+        "status", "filter", "simple", "search", "email", ".", "..", NULL
+    };
+    size_t n = strlen(name);
+    int i;
+
+    for (i = 0; literal[i]; i++) {
+        if (strcasecmp(name, literal[i]) == 0) {
+            return 1;
+        }
+    }
+    return name[0] == '@'
+           || (n >= 5 && strcasecmp(name + n - 5, ".json") == 0);
+}
+
 /* ---- Query parameters ---------------------------------------------------- */
 
 static int people_hexval(char c)

@@ -183,7 +183,7 @@ static people_rc_e add_groups(admin_t *a, const char *id, opts_t *o,
 static int check_username(const char *name)
 {
     const char *c;
-    if (!*name || strlen(name) > 255 || !strcmp(name, "@self")) {
+    if (!*name || strlen(name) > 255 || people_dir_reserved_name(name)) {
         return 0;
     }
     for (c = name; *c; c++) {
@@ -216,7 +216,9 @@ static int cmd_user_add(admin_t *a, int argc, const char *const *argv)
     }
     if (!check_username(name) || people_uuid_normalise(a->pool, name)) {
         return fail("'%s' cannot be a user name (no spaces, slashes or "
-                    "control characters, not a UUID, not @self)", name);
+                    "control characters, not a UUID; not status, filter, "
+                    "simple, search or email, nor starting with @ or "
+                    "ending in .json, which are routes)", name);
     }
     if (!opt(&o, "--first-name") || !opt(&o, "--last-name")
         || !opt(&o, "--email")) {

@@ -242,6 +242,29 @@ static void test_route_paths(void **state)
     }
 }
 
+static void test_reserved_names(void **state)
+{
+    static const char *const reserved[] = {
+        "status", "Filter", "SIMPLE", "search", "email", "@self", "@search",
+        "@x", ".", "..", "bob.json", "x.JSON", NULL
+    };
+    static const char *const fine[] = {
+        "bob", "statuses", "emails", "json", "a.jso", "b@x", ".bob", NULL
+    };
+    int i;
+    (void)state;
+    for (i = 0; reserved[i]; i++) {
+        if (!people_dir_reserved_name(reserved[i])) {
+            fail_msg("%s: not reserved", reserved[i]);
+        }
+    }
+    for (i = 0; fine[i]; i++) {
+        if (people_dir_reserved_name(fine[i])) {
+            fail_msg("%s: reserved", fine[i]);
+        }
+    }
+}
+
 static void test_fields(void **state)
 {
     people_dir_query_t q;
@@ -434,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_unknown_ignored),
         cmocka_unit_test(test_routes),
         cmocka_unit_test(test_route_paths),
+        cmocka_unit_test(test_reserved_names),
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_fold_and_escape),
         cmocka_unit_test(test_privacy),
