@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "src/people_directory.h"
+#include "tests/profile_keys.h"
 
 static people_dir_query_t parse_ok(people_dir_route_e route,
                                    const char *args, const char *seg)
@@ -286,6 +287,18 @@ static void test_fields(void **state)
                              | PEOPLE_FIELD(PEOPLE_F_TITLE)));
 }
 
+/* fields= knows every key of the spec, in the answer's order */
+static void test_field_names_are_the_spec_keys(void **state)
+{
+    size_t i;
+    (void)state;
+    assert_int_equal(PEOPLE_F_COUNT, PEOPLE_PROFILE_NKEYS);
+    for (i = 0; i < PEOPLE_PROFILE_NKEYS; i++) {
+        const char *k = people_profile_keys[i];
+        assert_int_equal(people_field_lookup(k, strlen(k)), (int)i);
+    }
+}
+
 static void test_fold_and_escape(void **state)
 {
     (void)state;
@@ -459,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_route_paths),
         cmocka_unit_test(test_reserved_names),
         cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_field_names_are_the_spec_keys),
         cmocka_unit_test(test_fold_and_escape),
         cmocka_unit_test(test_privacy),
         cmocka_unit_test(test_envelope_keys),
