@@ -397,9 +397,15 @@ static people_fields_t people_fields_param(const char *v)
      | PEOPLE_FIELD(PEOPLE_F_TITLE) | PEOPLE_FIELD(PEOPLE_F_AVATARSMALL) \
      | PEOPLE_FIELD(PEOPLE_F_PROFILEURL))
 
+/* "name: 'value' is not what it must be"; a value that is long, not
+ * UTF-8 or holds control characters is not repeated (the message is
+ * JSON text, and goes to the log). */
 static const char *people_bad(apr_pool_t *p, const char *name, const char *v,
                               const char *want)
 {
+    if (strlen(v) > 64 || people_value_problem(v, strlen(v))) {
+        return apr_psprintf(p, "%s: the value is not %s", name, want);
+    }
     return apr_psprintf(p, "%s: '%s' is not %s", name, v, want);
 }
 
@@ -420,8 +426,8 @@ static const char *people_common_params(apr_pool_t *p, apr_table_t *t,
     }
     if ((v = apr_table_get(t, "count"))) {
         if (!people_number(v, PEOPLE_DIR_COUNT_MAX, &n)) {
-            return apr_psprintf(p, "count: '%s' is not a number from 0 to %d",
-                                v, PEOPLE_DIR_COUNT_MAX);
+            return people_bad(p, "count", v, apr_psprintf(p, "a number from "
+                              "0 to %d", PEOPLE_DIR_COUNT_MAX));
         }
         q->count = (int)n;
     }

@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "src/people_directory.h"
+#include "src/people_contacts.h"
 #include "tests/profile_keys.h"
 
 static people_dir_query_t parse_ok(people_dir_route_e route,
@@ -82,6 +83,23 @@ static void test_paging_limits(void **state)
     parse_bad(PEOPLE_DIR_LIST, "startIndex=99999999999", "startIndex");
 }
 
+/* the message repeats a short, clean value, and never another one */
+static void test_messages_are_clean_text(void **state)
+{
+    people_dir_query_t q;
+    const char *m;
+    (void)state;
+    m = people_dir_parse(pool, PEOPLE_DIR_LIST, "sortBy=salary", NULL, &q);
+    assert_non_null(strstr(m, "'salary'"));
+    m = people_dir_parse(pool, PEOPLE_DIR_LIST, "sortBy=%FF%1B", NULL, &q);
+    assert_true(people_utf8_valid(m, strlen(m)));
+    assert_null(strchr(m, '\x1b'));
+    m = people_dir_parse(pool, PEOPLE_DIR_FILTER,
+                         "groupId=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL, &q);
+    assert_null(strstr(m, "aaaaaaaa"));
+}
+
 static void test_sort(void **state)
 {
     people_dir_query_t q;
@@ -94,6 +112,7 @@ static void test_sort(void **state)
     assert_int_equal(q.sort_by, PEOPLE_KEY_EMAIL);
     assert_int_equal(q.descending, 0);
     parse_bad(PEOPLE_DIR_LIST, "sortBy=salary", "sortBy");
+    parse_bad(PEOPLE_DIR_LIST, "sortBy=%FF%FE", "sortBy");
     parse_bad(PEOPLE_DIR_LIST, "sortOrder=up", "sortOrder");
 }
 
@@ -463,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_names_any_case),
         cmocka_unit_test(test_paging_limits),
+        cmocka_unit_test(test_messages_are_clean_text),
         cmocka_unit_test(test_sort),
         cmocka_unit_test(test_filter_value_words),
         cmocka_unit_test(test_filter_by),
