@@ -140,55 +140,6 @@ int people_sees_private(people_privacy_e mode, const people_caller_t *who,
            || (who->id && id && strcmp(who->id, id) == 0);
 }
 
-/* ---- Routes ---------------------------------------------------------------- */
-
-/* path without a final ".json" */
-static const char *people_strip_json(apr_pool_t *p, const char *path)
-{
-    size_t n = strlen(path);
-    return n >= 5 && strcmp(path + n - 5, ".json") == 0
-           ? apr_pstrmemdup(p, path, n - 5) : path;
-}
-
-int people_dir_route_parse(apr_pool_t *p, const char *path,
-                           people_dir_route_e *route, const char **seg)
-{
-    static const struct {
-        const char *path;
-        people_dir_route_e route;
-    } fixed[] = {
-        {"", PEOPLE_DIR_LIST}, {"/", PEOPLE_DIR_LIST},
-        {"/filter", PEOPLE_DIR_FILTER}, {"/simple/filter", PEOPLE_DIR_SIMPLE},
-        {"/search", PEOPLE_DIR_SEARCH}, {"/email", PEOPLE_DIR_EMAIL},
-        {NULL, 0}
-    };
-    int i;
-
-    *seg = NULL;
-    if (!path) {
-        return 0;
-    }
-    path = people_strip_json(p, path);
-    for (i = 0; fixed[i].path; i++) {
-        if (strcmp(path, fixed[i].path) == 0) {
-            *route = fixed[i].route;
-            return 1;
-        }
-    }
-    if (strncmp(path, "/status/", 8) == 0 && path[8]
-        && !strchr(path + 8, '/')) {
-        *route = PEOPLE_DIR_STATUS;
-        *seg = path + 8;
-        return 1;
-    }
-    if (strncmp(path, "/@search/", 9) == 0 && path[9]) {
-        *route = PEOPLE_DIR_SEARCH;
-        *seg = path + 9;
-        return 1;
-    }
-    return 0;
-}
-
 int people_dir_reserved_name(const char *name)
 {
     static const char *const literal[] = {

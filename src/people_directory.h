@@ -20,12 +20,6 @@ typedef enum {
     PEOPLE_DIR_EMAIL            /* /email?email= */
 } people_dir_route_e;
 
-/* Is this path (decoded, relative to the API location) a directory
- * route? Sets the route and, for /status/{status} and /@search/{query},
- * the segment (without a final ".json"); else returns 0. */
-int people_dir_route_parse(apr_pool_t *p, const char *path,
-                           people_dir_route_e *route, const char **seg);
-
 /* Is this user name one that could never be routed to as a user: the
  * directory's literal segments (status, filter, simple, search, email, any
  * letter case), anything starting with "@", ".", "..", or ending in

@@ -1,5 +1,5 @@
 /* libFuzzer harness: the directory's parsers and encoder (spec section 9):
- * people_dir_route_parse on a path, people_dir_parse on a query string,
+ * people_route_parse on a path, people_dir_parse on a query string,
  * people_fold and people_like_escape on the words, and
  * people_list_envelope with the parsed projection.
  *
@@ -10,6 +10,7 @@
 #include "tests/fuzz/fuzz_common.h"
 #include "src/people_contacts.h"
 #include "src/people_directory.h"
+#include "src/people_route.h"
 
 static int has_space(const char *s)
 {
@@ -122,14 +123,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *path = in, *args = NULL, *seg = NULL;
     people_dir_route_e route = PEOPLE_DIR_LIST;
     people_dir_query_t q;
+    people_route_t r;
 
     if (nl) {
         *nl = '\0';
         args = nl + 1;
     }
-    if (people_dir_route_parse(p, path, &route, &seg)) {
-        CHECK(!seg || (*seg && strstr(path, seg)));
+    r = people_route_parse(p, path);
+    switch (r.resource) {
+    case PEOPLE_RES_STATUS:
+        route = PEOPLE_DIR_STATUS;
+        break;
+    case PEOPLE_RES_FILTER:
+        route = PEOPLE_DIR_FILTER;
+        break;
+    case PEOPLE_RES_SIMPLE_FILTER:
+        route = PEOPLE_DIR_SIMPLE;
+        break;
+    case PEOPLE_RES_SEARCH:
+    case PEOPLE_RES_AT_SEARCH:
+        route = PEOPLE_DIR_SEARCH;
+        break;
+    case PEOPLE_RES_EMAIL:
+        route = PEOPLE_DIR_EMAIL;
+        break;
+    default:
+        break;
     }
+    seg = r.arg;
     check_query(p, route, args, seg);
     check_query(p, PEOPLE_DIR_FILTER, args, NULL);
     check_fold(p, in);

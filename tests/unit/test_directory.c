@@ -216,52 +216,6 @@ static void test_routes(void **state)
     parse_bad(PEOPLE_DIR_EMAIL, "mail=x", "email");
 }
 
-static void route_is(const char *path, people_dir_route_e want,
-                     const char *want_seg)
-{
-    people_dir_route_e route;
-    const char *seg;
-    if (!people_dir_route_parse(pool, path, &route, &seg)) {
-        fail_msg("%s: not a directory route", path);
-    }
-    assert_int_equal(route, want);
-    if (want_seg) {
-        assert_non_null(seg);
-        assert_string_equal(seg, want_seg);
-    }
-    else {
-        assert_null(seg);
-    }
-}
-
-static void test_route_paths(void **state)
-{
-    static const char *const not_routes[] = {
-        "/bob", "/filter/x", "/status", "/status/", "/status/1/x", "/@search",
-        "/@search/", "/simple", "/emails", "/@self", "/x/contacts", NULL
-    };
-    people_dir_route_e route;
-    const char *seg;
-    int i;
-    (void)state;
-    route_is("", PEOPLE_DIR_LIST, NULL);
-    route_is("/", PEOPLE_DIR_LIST, NULL);
-    route_is("/filter", PEOPLE_DIR_FILTER, NULL);
-    route_is("/filter.json", PEOPLE_DIR_FILTER, NULL);
-    route_is("/simple/filter", PEOPLE_DIR_SIMPLE, NULL);
-    route_is("/search.json", PEOPLE_DIR_SEARCH, NULL);
-    route_is("/email", PEOPLE_DIR_EMAIL, NULL);
-    route_is("/status/Active", PEOPLE_DIR_STATUS, "Active");
-    route_is("/status/2.json", PEOPLE_DIR_STATUS, "2");
-    route_is("/@search/ann smith", PEOPLE_DIR_SEARCH, "ann smith");
-    route_is("/@search/a/b.json", PEOPLE_DIR_SEARCH, "a/b");
-    for (i = 0; not_routes[i]; i++) {
-        if (people_dir_route_parse(pool, not_routes[i], &route, &seg)) {
-            fail_msg("%s: routed to the directory", not_routes[i]);
-        }
-    }
-}
-
 static void test_reserved_names(void **state)
 {
     static const char *const reserved[] = {
@@ -489,7 +443,6 @@ int main(void)
         cmocka_unit_test(test_filter_enums),
         cmocka_unit_test(test_unknown_ignored),
         cmocka_unit_test(test_routes),
-        cmocka_unit_test(test_route_paths),
         cmocka_unit_test(test_reserved_names),
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_field_names_are_the_spec_keys),
