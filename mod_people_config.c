@@ -30,6 +30,7 @@ typedef struct {
     apr_off_t max_body;         /* PeopleMaxBody */
     const char *profile_url;    /* PeopleProfileURL */
     apr_array_header_t *cors;   /* PeopleCORSOrigin: origins, or "*" */
+    int private_data;           /* PeoplePrivateData */
 } people_dir_cfg;
 
 typedef struct {
@@ -45,6 +46,7 @@ void *people_create_dir_cfg(apr_pool_t *p, char *dir)
     c->put_replace = PEOPLE_UNSET;
     c->max_contacts = PEOPLE_UNSET;
     c->max_body = PEOPLE_UNSET;
+    c->private_data = PEOPLE_UNSET;
     return c;
 }
 
@@ -66,6 +68,7 @@ void *people_merge_dir_cfg(apr_pool_t *p, void *basev, void *addv)
     c->max_body = PEOPLE_MERGE(max_body, PEOPLE_UNSET);
     c->profile_url = PEOPLE_MERGE(profile_url, NULL);
     c->cors = PEOPLE_MERGE(cors, NULL);
+    c->private_data = PEOPLE_MERGE(private_data, PEOPLE_UNSET);
     return c;
 }
 
@@ -135,6 +138,12 @@ const char *people_cfg_profile_url(request_rec *r)
 const apr_array_header_t *people_cfg_cors(request_rec *r)
 {
     return people_dir_cfg_of(r)->cors;
+}
+
+people_privacy_e people_cfg_private_data(request_rec *r)
+{
+    int v = people_dir_cfg_of(r)->private_data;
+    return v != PEOPLE_UNSET ? (people_privacy_e)v : PEOPLE_PRIVACY_MEMBERS;
 }
 
 people_durability_e people_cfg_durability(server_rec *s)
@@ -266,6 +275,26 @@ static const char *people_add_cors_origin(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+static const char *people_set_private_data(cmd_parms *cmd, void *dconf,
+                                           const char *v)
+{
+    people_dir_cfg *c = dconf;
+
+    if (!strcasecmp(v, "members")) {
+        c->private_data = PEOPLE_PRIVACY_MEMBERS;
+    }
+    else if (!strcasecmp(v, "self")) {
+        c->private_data = PEOPLE_PRIVACY_SELF;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "PeoplePrivateData must be members "
+                            "(every member but visitors sees everyone's "
+                            "email and contacts) or self (only the user, "
+                            "admins and the owner), not '%s'", v);
+    }
+    return NULL;
+}
+
 static const char *people_set_durability(cmd_parms *cmd, void *dconf,
                                          const char *v)
 {
@@ -308,6 +337,9 @@ const command_rec people_cmds[] = {
     AP_INIT_ITERATE("PeopleCORSOrigin", people_add_cors_origin, NULL,
                     ACCESS_CONF, "origins (or *) whose pages may call the "
                     "API from a browser"),
+    AP_INIT_TAKE1("PeoplePrivateData", people_set_private_data, NULL,
+                  ACCESS_CONF, "members (default) or self: who sees other "
+                  "users' email and contacts"),
     AP_INIT_TAKE1("PeopleDurability", people_set_durability, NULL, RSRC_CONF,
                   "group (default), full or normal: when a SQLite write is "
                   "synced to disk"),

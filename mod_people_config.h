@@ -6,6 +6,8 @@
 #include "httpd.h"
 #include "http_config.h"
 
+#include "src/people_directory.h"
+
 /* PeopleDurability: when a SQLite write is on disk before it is answered */
 typedef enum {
     PEOPLE_DURABLE_GROUP = 0,   /* synced before the answer, several commits
@@ -36,6 +38,8 @@ apr_off_t people_cfg_max_body(request_rec *r);
 const char *people_cfg_profile_url(request_rec *r);
 /* PeopleCORSOrigin: the origins (or "*"), NULL when none is set. */
 const apr_array_header_t *people_cfg_cors(request_rec *r);
+/* PeoplePrivateData (default members): who sees others' private data. */
+people_privacy_e people_cfg_private_data(request_rec *r);
 /* PeopleDurability of a server (default group). */
 people_durability_e people_cfg_durability(server_rec *s);
 

@@ -25,7 +25,8 @@ APLOG_USE_MODULE(people);
  *   09-11  refused authentications, at info
  *   12-14  trace1: route and operation, commit number, sync
  *   15-16  a write that failed at or after COMMIT
- * Next free tag: PEOPLE17 */
+ *   17     a directory request refused (400), at info
+ * Next free tag: PEOPLE18 */
 #define PEOPLELOGNO(n) "PEOPLE" #n ": "
 
 /* How the caller proved who they are. A browser sends a cookie and httpd's
@@ -63,6 +64,7 @@ typedef int (*people_handler_fn)(request_rec *r, const people_call_t *call);
  * mod_people.c dispatches to them). */
 int people_profile_get(request_rec *r, const people_call_t *call);
 int people_contacts_write(request_rec *r, const people_call_t *call);
+int people_directory_list(request_rec *r, const people_call_t *call);
 
 /* The access checker (mod_people_auth.c). */
 int people_check_access(request_rec *r);
