@@ -45,6 +45,13 @@ static const struct {
     {PEOPLE_DO_CONTACTS_PUT,    people_contacts_write},
     {PEOPLE_DO_CONTACTS_POST,   people_contacts_write},
     {PEOPLE_DO_CONTACTS_DELETE, people_contacts_write},
+    {PEOPLE_DO_LIST,            people_directory_list},
+    {PEOPLE_DO_LIST_STATUS,     people_directory_list},
+    {PEOPLE_DO_LIST_FILTER,     people_directory_list},
+    {PEOPLE_DO_LIST_SIMPLE,     people_directory_list},
+    {PEOPLE_DO_SEARCH,          people_directory_list},
+    {PEOPLE_DO_SEARCH_PATH,     people_directory_list},
+    {PEOPLE_DO_EMAIL,           people_directory_list},
 };
 
 #define PEOPLE_NHANDLERS (sizeof(people_handlers) / sizeof(people_handlers[0]))

@@ -33,6 +33,7 @@ typedef struct {
     apr_array_header_t *cors;   /* PeopleCORSOrigin: origins, or "*" */
     void *ident;                /* PeopleIdentity and the directives around
                                  * it (mod_people_identity.c) */
+    int private_data;           /* PeoplePrivateData */
 } people_dir_cfg;
 
 typedef struct {
@@ -49,6 +50,7 @@ void *people_create_dir_cfg(apr_pool_t *p, char *dir)
     c->max_contacts = PEOPLE_UNSET;
     c->max_body = PEOPLE_UNSET;
     c->ident = people_ident_create(p);
+    c->private_data = PEOPLE_UNSET;
     return c;
 }
 
@@ -71,6 +73,7 @@ void *people_merge_dir_cfg(apr_pool_t *p, void *basev, void *addv)
     c->profile_url = PEOPLE_MERGE(profile_url, NULL);
     c->cors = PEOPLE_MERGE(cors, NULL);
     c->ident = people_ident_merge(p, base->ident, add->ident);
+    c->private_data = PEOPLE_MERGE(private_data, PEOPLE_UNSET);
     return c;
 }
 
@@ -150,6 +153,12 @@ struct people_ident_cfg *people_cfg_ident_of(void *dconf)
 const apr_array_header_t *people_cfg_cors(request_rec *r)
 {
     return people_dir_cfg_of(r)->cors;
+}
+
+people_privacy_e people_cfg_private_data(request_rec *r)
+{
+    int v = people_dir_cfg_of(r)->private_data;
+    return v != PEOPLE_UNSET ? (people_privacy_e)v : PEOPLE_PRIVACY_MEMBERS;
 }
 
 people_durability_e people_cfg_durability(server_rec *s)
@@ -288,6 +297,26 @@ static const char *people_add_cors_origin(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+static const char *people_set_private_data(cmd_parms *cmd, void *dconf,
+                                           const char *v)
+{
+    people_dir_cfg *c = dconf;
+
+    if (!strcasecmp(v, "members")) {
+        c->private_data = PEOPLE_PRIVACY_MEMBERS;
+    }
+    else if (!strcasecmp(v, "self")) {
+        c->private_data = PEOPLE_PRIVACY_SELF;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "PeoplePrivateData must be members "
+                            "(every member but visitors sees everyone's "
+                            "email and contacts) or self (only the user, "
+                            "admins and the owner), not '%s'", v);
+    }
+    return NULL;
+}
+
 static const char *people_set_durability(cmd_parms *cmd, void *dconf,
                                          const char *v)
 {
@@ -331,6 +360,9 @@ const command_rec people_cmds[] = {
                     ACCESS_CONF, "origins (or *) whose pages may call the "
                     "API from a browser"),
     PEOPLE_IDENTITY_CMDS,
+    AP_INIT_TAKE1("PeoplePrivateData", people_set_private_data, NULL,
+                  ACCESS_CONF, "members (default) or self: who sees other "
+                  "users' email and contacts"),
     AP_INIT_TAKE1("PeopleDurability", people_set_durability, NULL, RSRC_CONF,
                   "group (default), full or normal: when a SQLite write is "
                   "synced to disk"),

@@ -6,6 +6,8 @@
 #include "httpd.h"
 #include "http_config.h"
 
+#include "src/people_directory.h"
+
 /* PeopleDurability: when a SQLite write is on disk before it is answered */
 typedef enum {
     PEOPLE_DURABLE_GROUP = 0,   /* synced before the answer, several commits
@@ -43,6 +45,8 @@ struct people_ident_cfg *people_cfg_ident_of(void *dconf);
 /* Has mod_dbd prepare the module's statements for this server, once;
  * who names the directive in the error when mod_dbd is missing. */
 const char *people_cfg_prepare_statements(cmd_parms *cmd, const char *who);
+/* PeoplePrivateData (default members): who sees others' private data. */
+people_privacy_e people_cfg_private_data(request_rec *r);
 /* PeopleDurability of a server (default group). */
 people_durability_e people_cfg_durability(server_rec *s);
 

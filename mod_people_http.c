@@ -62,8 +62,7 @@ int people_answer_unavailable(request_rec *r)
 
 /* The profile's page: an absolute template is kept; a path is made
  * absolute against the host the client asked for. */
-static const char *people_profile_page(request_rec *r,
-                                       const people_profile_t *u)
+const char *people_profile_page(request_rec *r, const people_profile_t *u)
 {
     const char *url = people_profile_url(r->pool, people_cfg_profile_url(r),
                                          u);
@@ -356,4 +355,10 @@ int people_user_id(request_rec *r, people_db_t *db,
 int people_may_see_all(const people_caller_t *who, const char *id)
 {
     return who->is_admin || who->is_owner || strcmp(who->id, id) == 0;
+}
+
+int people_may_see_private(request_rec *r, const people_caller_t *who,
+                           const char *id)
+{
+    return people_sees_private(people_cfg_private_data(r), who, id);
 }

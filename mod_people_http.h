@@ -38,6 +38,9 @@ int people_answer_error(request_rec *r, int status, const char *message);
 /* 503: the database is unavailable. */
 int people_answer_unavailable(request_rec *r);
 
+/* The absolute URL of a person's page (PeopleProfileURL). */
+const char *people_profile_page(request_rec *r, const people_profile_t *u);
+
 /* A profile (full: with its private data), its ETag in the headers. */
 int people_answer_profile(request_rec *r, int status,
                           const people_profile_t *u, int full);
@@ -92,8 +95,13 @@ int people_db_run(request_rec *r, people_db_step_fn step, void *baton);
 int people_user_id(request_rec *r, people_db_t *db,
                    const people_call_t *call, const char **id);
 
-/* Whether the caller may see a user's private data and write it: the
- * user themself, an admin or the owner. */
+/* Whether the caller may write a user's data: the user themself, an
+ * admin or the owner. */
 int people_may_see_all(const people_caller_t *who, const char *id);
+
+/* Whether the caller sees a user's private data (email, contacts) under
+ * the location's PeoplePrivateData. */
+int people_may_see_private(request_rec *r, const people_caller_t *who,
+                           const char *id);
 
 #endif

@@ -28,10 +28,11 @@ APLOG_USE_MODULE(people);
  *   17     no shared memory for the server-status counters
  *   18-20  the read path: sizing and SQLite warnings at start-up, native
  *          reads off for a connection
+ *   21     a directory request refused (400), at info
  *   60-68  identity from httpd and the token endpoint
  *          (mod_people_identity.c, mod_people_authn.c); 60, 64, 66 are
  *          refusals at info
- * Next free tag: PEOPLE21 (and PEOPLE69 in the identity range) */
+ * Next free tag: PEOPLE22 (and PEOPLE69 in the identity range) */
 #define PEOPLELOGNO(n) "PEOPLE" #n ": "
 
 /* How the caller proved who they are. A browser sends a cookie and httpd's
@@ -81,6 +82,7 @@ typedef int (*people_handler_fn)(request_rec *r, const people_call_t *call);
  * mod_people.c dispatches to them). */
 int people_profile_get(request_rec *r, const people_call_t *call);
 int people_contacts_write(request_rec *r, const people_call_t *call);
+int people_directory_list(request_rec *r, const people_call_t *call);
 
 /* The access checkers (mod_people_auth.c): people_check_access for
  * PeopleIdentity token, people_check_access_ex for the others. */

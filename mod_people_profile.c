@@ -31,7 +31,7 @@ static int people_profile_step(request_rec *r, people_db_t *db, void *baton)
     if ((rv = people_answer_rc(r, rc, "reading a profile", err)) != OK) {
         return rv;
     }
-    full = people_may_see_all(who, u->id);
+    full = people_may_see_private(r, who, u->id);
     inm = apr_table_get(r->headers_in, "If-None-Match");
     if (inm && people_etag_listed(inm, etag = people_etag(r->pool, u, full),
                                   0)) {

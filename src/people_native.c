@@ -43,7 +43,7 @@ static const profile_col_t profile_cols[] = {
 #undef L
 #define N_PROFILE_COLS ((int)(sizeof(profile_cols) / sizeof(profile_cols[0])))
 /* people_auth and the head of people_auth_profile */
-#define N_CALLER_COLS 5
+#define N_CALLER_COLS 6
 
 struct people_native_t {
     sqlite3 *conn;
@@ -240,6 +240,7 @@ static void read_caller(sqlite3_stmt *st, people_caller_t *c, apr_pool_t *p)
     c->is_admin = (int)col_int(st, 2, 0);
     c->is_owner = (int)col_int(st, 3, 0);
     c->status = (int)col_int(st, 4, 1);
+    c->is_visitor = (int)col_int(st, 5, 0);
 }
 
 static people_profile_t *read_profile(apr_pool_t *p, sqlite3_stmt *st,

@@ -18,18 +18,131 @@
     "is_admin, is_owner, is_visitor, is_ldap, is_sso, culture_name, " \
     "quota_limit, used_space, docs_space, mail_space, talk_space, version"
 
+/* ---- The directory (spec section 9; run by people_directory.c) ----
+ *
+ * Prepared statements have fixed text, so the variable parts of a query
+ * are chosen like this:
+ * - sort key and order: statements per key and order (DIR_PAGE, 9 keys
+ *   x 2 orders), each "ORDER BY key, id" on a stored lower-case key column
+ *   (ties go by id). With no filter but the status (people_dir_page_*) an
+ *   index on (key, id) gives the page in order and the scan stops after
+ *   startIndex + count rows; the total comes from a count over an index
+ *   on status. With one (people_dir_find_*), where the matches may be few
+ *   and anywhere in the sort order, one sequential scan keeps the best
+ *   startIndex + count rows (a top-N sort), and a counting scan follows
+ *   only when the page is full (else the page gives the total);
+ *   "key || ''" keeps the planner from walking the sort index with a
+ *   random row read per person instead. An email
+ *   sort for a caller who may not see every email orders by "the email if
+ *   visible, else ''" (hidden emails sort as empty).
+ * - filters: one WHERE for every statement (DIR_WHERE); each filter is
+ *   turned off by a bound value (-1, 0 or NULL), not by other text. Its
+ *   status test is written +status so that no planner reads the page
+ *   through the status index (every active user) and sorts it.
+ * - filterValue: up to PEOPLE_DIR_WORDS words, each a bound LIKE pattern
+ *   (NULL when unused), matched with one LIKE against search_key: the
+ *   email's key, then the keys of the fields everyone sees, joined by
+ *   newlines (no field and no word holds one, so a word never spans two
+ *   fields). For a caller who sees every email the pattern is "%word%";
+ *   for one who does not, "%<newline>%word%", which cannot match inside
+ *   the email, the first field; their own email is matched on its own
+ *   (id = caller). Patterns are escaped with \.
+ * - filterBy: a CASE on a bound field number picks the key column.
+ * - a page's profiles, groups and contacts: one statement each with
+ *   "id IN" 100 placeholders (unused ones NULL): a page of up to 100 people
+ *   costs 3 statements after the page's ids, never a scan of all contacts.
+ * Keys are folded in C (people_fold), never by the database's lower(),
+ * which differs between SQLite (ASCII only) and PostgreSQL (locale). */
+/* Values arrive as text (sqlite3 binds them so), and SQLite compares text
+ * with a number as unequal: a number compared with anything but a column
+ * is cast first. */
+#define DIR_INT "CAST(%d AS INTEGER)"
+#define DIR_EV "(" DIR_INT " = 1 OR id = %s)"
+#define DIR_ESC " ESCAPE '\\'"
+#define DIR_WORD \
+    "AND (%s IS NULL OR search_key LIKE %s" DIR_ESC \
+    " OR (id = %s AND email_key LIKE %s" DIR_ESC ")) "
+#define DIR_WHERE \
+    "WHERE (+status = " DIR_INT " OR +status = " DIR_INT ") " \
+    "AND (" DIR_INT " < 0 OR activation_status = %d) " \
+    "AND (" DIR_INT " < 0 OR is_visitor = %d) " \
+    "AND (" DIR_INT " = 0 OR is_admin = 1 OR is_owner = 1) " \
+    "AND (%s IS NULL OR id IN (SELECT user_id FROM people_user_groups " \
+    "WHERE group_id = %s)) " \
+    DIR_WORD DIR_WORD DIR_WORD DIR_WORD DIR_WORD DIR_WORD DIR_WORD DIR_WORD \
+    "AND (" DIR_INT " < 0 OR (CASE " DIR_INT " WHEN 0 THEN display_key WHEN 1 THEN first_key " \
+    "WHEN 2 THEN last_key WHEN 3 THEN username_key " \
+    "WHEN 4 THEN (CASE WHEN " DIR_EV " THEN email_key END) " \
+    "WHEN 5 THEN department_key WHEN 6 THEN title_key " \
+    "ELSE location_key END) LIKE %s" DIR_ESC ") "
+#define DIR_PAGE(name, key) \
+    {"people_dir_page_" name "_asc", "SELECT id FROM people_users " \
+     DIR_WHERE "ORDER BY " key ", id LIMIT " DIR_INT " OFFSET " DIR_INT}, \
+    {"people_dir_page_" name "_desc", "SELECT id FROM people_users " \
+     DIR_WHERE "ORDER BY " key " DESC, id DESC LIMIT " DIR_INT " OFFSET " \
+     DIR_INT}, \
+    {"people_dir_find_" name "_asc", "SELECT id FROM people_users " \
+     DIR_WHERE "ORDER BY " key " || '', id LIMIT " DIR_INT " OFFSET " \
+     DIR_INT}, \
+    {"people_dir_find_" name "_desc", "SELECT id FROM people_users " \
+     DIR_WHERE "ORDER BY " key " || '' DESC, id DESC LIMIT " DIR_INT \
+     " OFFSET " DIR_INT}
+#define DIR_P10 "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s"
+#define DIR_P100 DIR_P10 "," DIR_P10 "," DIR_P10 "," DIR_P10 "," DIR_P10 \
+    "," DIR_P10 "," DIR_P10 "," DIR_P10 "," DIR_P10 "," DIR_P10
+#define DIR_STATEMENTS \
+    DIR_PAGE("displayname", "display_key"), \
+    DIR_PAGE("firstname", "first_key"), \
+    DIR_PAGE("lastname", "last_key"), \
+    DIR_PAGE("username", "username_key"), \
+    DIR_PAGE("email", "email_key"), \
+    DIR_PAGE("emailmasked", \
+             "(CASE WHEN " DIR_EV " THEN email_key ELSE '' END)"), \
+    DIR_PAGE("department", "department_key"), \
+    DIR_PAGE("title", "title_key"), \
+    DIR_PAGE("location", "location_key"), \
+    {"people_dir_count", "SELECT COUNT(*) FROM people_users " DIR_WHERE}, \
+    {"people_dir_count_status", "SELECT COUNT(*) FROM people_users " \
+     "WHERE status = %d OR status = %d"}, \
+    {"people_dir_profiles", "SELECT " PROFILE_COLUMNS " FROM people_users " \
+     "WHERE id IN (" DIR_P100 ")"}, \
+    {"people_dir_groups", \
+     "SELECT ug.user_id, g.id, g.name, m.username FROM people_user_groups ug " \
+     "JOIN people_groups g ON g.id = ug.group_id " \
+     "LEFT JOIN people_users m ON m.id = g.manager_id " \
+     "WHERE ug.user_id IN (" DIR_P100 ") ORDER BY ug.user_id, g.name, g.id"}, \
+    {"people_dir_contacts", \
+     "SELECT user_id, type, value FROM people_contacts " \
+     "WHERE user_id IN (" DIR_P100 ") ORDER BY user_id, pos"}, \
+    {"people_dir_email", \
+     "SELECT id FROM people_users WHERE email_key = %s AND " DIR_EV \
+     " AND (" DIR_INT " = 1 OR status <> 2) ORDER BY id"}, \
+    {"people_dir_keys_of", \
+     "SELECT id, username, first_name, last_name, email, title, " \
+     "department, location FROM people_users WHERE id = %s"}, \
+    {"people_dir_keys_all", \
+     "SELECT id, username, first_name, last_name, email, title, " \
+     "department, location FROM people_users"}, \
+    {"people_dir_keys_set", \
+     "UPDATE people_users SET first_key = %s, last_key = %s, " \
+     "display_key = %s, email_key = %s, title_key = %s, " \
+     "department_key = %s, location_key = %s, search_key = %s " \
+     "WHERE id = %s"}
+
 const people_stmt_def_t people_statements[] = {
     /* a probe for people_db_recover() */
     {"people_ping", "SELECT 1"},
     {"people_auth",
-     "SELECT u.id, u.username, u.is_admin, u.is_owner, u.status "
+     "SELECT u.id, u.username, u.is_admin, u.is_owner, u.status, "
+     "u.is_visitor "
      "FROM people_tokens t JOIN people_users u ON u.id = t.user_id "
      "WHERE t.hash = %s AND t.revoked = 0 "
      "AND (t.expires IS NULL OR t.expires > %lld)"},
     /* the token and the profile it asks for (its own when the first
      * argument is NULL) in one statement: the read path of a GET */
     {"people_auth_profile",
-     "SELECT u.id, u.username, u.is_admin, u.is_owner, u.status, p.* "
+     "SELECT u.id, u.username, u.is_admin, u.is_owner, u.status, "
+     "u.is_visitor, p.* "
      "FROM people_tokens t JOIN people_users u ON u.id = t.user_id "
      "LEFT JOIN (SELECT " PROFILE_COLUMNS " FROM people_users) p "
      "ON p.id = COALESCE(%s, t.user_id) "
@@ -83,6 +196,7 @@ const people_stmt_def_t people_statements[] = {
     {"people_token_purge",
      "DELETE FROM people_tokens WHERE user_id = %s AND expires IS NOT NULL "
      "AND expires <= %lld"},
+    DIR_STATEMENTS,
     {NULL, NULL}
 };
 
@@ -209,13 +323,13 @@ static apr_int64_t col_int(people_db_t *db, apr_dbd_row_t *row, int n,
 static void read_caller(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
                         int ncols, void *baton)
 {
-    (void)ncols;
     people_caller_t *c = baton;
     c->id = apr_pstrdup(p, people_db_col(db, row, 0));
     c->username = apr_pstrdup(p, people_db_col(db, row, 1));
     c->is_admin = (int)col_int(db, row, 2, 0);
     c->is_owner = (int)col_int(db, row, 3, 0);
     c->status = (int)col_int(db, row, 4, 1);
+    c->is_visitor = ncols > 5 ? (int)col_int(db, row, 5, 0) : 0;
 }
 
 people_rc_e people_store_auth(apr_pool_t *p, people_db_t *db,
@@ -264,8 +378,8 @@ static const char *dup_col(apr_pool_t *p, people_db_t *db,
     return v ? apr_pstrdup(p, v) : NULL;
 }
 
-static void read_profile(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
-                         int ncols, void *baton)
+void people_profile_row(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
+                        int ncols, void *baton)
 {
     (void)ncols;
     people_profile_t *u = baton;
@@ -339,7 +453,7 @@ people_rc_e people_store_profile(apr_pool_t *p, people_db_t *db,
         return people_native_profile(p, db->native, id, 0, out, err);
     }
     u = apr_pcalloc(p, sizeof(*u));
-    rc = people_db_select(p, db, "people_profile", read_profile, u, &n, err, id);
+    rc = people_db_select(p, db, "people_profile", people_profile_row, u, &n, err, id);
     if (rc != PEOPLE_OK) {
         return rc;
     }
@@ -407,6 +521,30 @@ people_rc_e people_db_begin(apr_pool_t *p, people_db_t *db, int wait_ms,
     }
     else if ((rv = txn_exec(t, "BEGIN")) != 0) {
         *err = apr_pstrcat(p, "begin: ", people_store_error(db, rv), NULL);
+        return PEOPLE_DB_ERROR;
+    }
+    t->open = 1;
+    apr_pool_cleanup_register(p, t, txn_rollback, apr_pool_cleanup_null);
+    *out = t;
+    return PEOPLE_OK;
+}
+
+people_rc_e people_db_begin_read(apr_pool_t *p, people_db_t *db,
+                                 people_txn_t **out, const char **err)
+{
+    people_txn_t *t = apr_pcalloc(p, sizeof(*t));
+    int rv;
+
+    t->db = db;
+    t->pool = p;
+    /* sqlite3: a deferred BEGIN takes no lock until the first read, whose
+     * WAL snapshot then lasts to the end; pgsql: one snapshot for all */
+    rv = txn_exec(t, strcmp(apr_dbd_name(db->driver), "sqlite3") == 0
+                     ? "BEGIN"
+                     : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    if (rv != 0) {
+        *err = apr_pstrcat(p, "begin: ", people_store_error(db, rv), NULL);
+        txn_exec(t, "ROLLBACK");
         return PEOPLE_DB_ERROR;
     }
     t->open = 1;

@@ -15,7 +15,7 @@
 #include "people_identity.h"
 
 /* The schema version this build writes and expects. */
-#define PEOPLE_SCHEMA_VERSION 1
+#define PEOPLE_SCHEMA_VERSION 2
 
 typedef struct {
     const char *label;
@@ -66,6 +66,7 @@ typedef struct {
     int is_admin;
     int is_owner;
     int status;
+    int is_visitor;
 } people_caller_t;
 
 /* After a database error: when the connection is live again but its
@@ -118,6 +119,17 @@ people_rc_e people_db_begin(apr_pool_t *p, people_db_t *db, int wait_ms,
 /* Ends a transaction: COMMIT if commit, else ROLLBACK. A failed COMMIT
  * returns PEOPLE_COMMIT_FAILED (and rolls back what it can). */
 people_rc_e people_db_end(people_txn_t *t, int commit, const char **err);
+
+/* A read-only transaction: one snapshot for several selects (a deferred
+ * BEGIN on sqlite3, which takes no write lock). End it with
+ * people_db_end. */
+people_rc_e people_db_begin_read(apr_pool_t *p, people_db_t *db,
+                                 people_txn_t **t, const char **err);
+
+/* A row callback reading the PROFILE_COLUMNS of a profile into the
+ * people_profile_t baton (groups and contacts left alone). */
+void people_profile_row(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
+                        int ncols, void *baton);
 
 /* --- The request path --- */
 

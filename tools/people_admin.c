@@ -13,6 +13,7 @@
 
 #include "../src/people_contacts.h"
 #include "../src/people_identity.h"
+#include "../src/people_directory.h"
 #include "../src/people_profile.h"
 #include "../src/people_route.h"
 #include "../src/people_schema.h"
@@ -156,7 +157,7 @@ static people_rc_e add_groups(admin_t *a, const char *id, opts_t *o,
 static int check_username(const char *name)
 {
     const char *c;
-    if (!*name || strlen(name) > 255 || !strcmp(name, "@self")) {
+    if (!*name || strlen(name) > 255 || people_dir_reserved_name(name)) {
         return 0;
     }
     for (c = name; *c; c++) {
@@ -189,7 +190,9 @@ static int cmd_user_add(admin_t *a, int argc, const char *const *argv)
     }
     if (!check_username(name) || people_uuid_normalise(a->pool, name)) {
         return fail("'%s' cannot be a user name (no spaces, slashes or "
-                    "control characters, not a UUID, not @self)", name);
+                    "control characters, not a UUID; not status, filter, "
+                    "simple, search or email, nor starting with @ or "
+                    "ending in .json, which are routes)", name);
     }
     if (!opt(&o, "--first-name") || !opt(&o, "--last-name")
         || !opt(&o, "--email")) {
@@ -213,6 +216,7 @@ static int cmd_user_add(admin_t *a, int argc, const char *const *argv)
                           opt(&o, "--title"), opt(&o, "--department"))
            != PEOPLE_OK
         || add_groups(a, id, &o, &err) != PEOPLE_OK
+        || people_dir_refresh_keys(a->pool, &a->db, id, &err) != PEOPLE_OK
         || people_db_end(t, 1, &err) != PEOPLE_OK) {
         return fail("could not add '%s' (is the name or id taken?): %s", name,
                     err);
@@ -400,7 +404,9 @@ static int cmd_user_set(admin_t *a, int argc, const char *const *argv)
                           &err, id) != PEOPLE_OK) {
         return fail("%s", err);
     }
+    /* the directory's lower-case keys follow the fields just set */
     if (add_groups(a, id, &o, &err) != PEOPLE_OK
+        || people_dir_refresh_keys(a->pool, &a->db, id, &err) != PEOPLE_OK
         || people_db_end(t, 1, &err) != PEOPLE_OK) {
         return fail("%s", err);
     }
