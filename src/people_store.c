@@ -6,6 +6,7 @@
 #include <apr_strings.h>
 
 #include "people_store.h"
+#include "people_directory.h"
 #include "people_native.h"
 #include "people_sqlite.h"
 #include "people_identity.h"
@@ -724,6 +725,10 @@ static people_rc_e create_user(apr_pool_t *p, people_db_t *db,
     rc = people_db_exec(p, db, "people_login_create", NULL, err, id, name,
                         people_name_key(p, name), first ? first : "",
                         last ? last : "", email);
+    if (rc == PEOPLE_OK) {
+        /* the directory finds and sorts a new user by these at once */
+        rc = people_dir_refresh_keys(p, db, id, err);
+    }
     if (rc != PEOPLE_OK) {
         people_db_end(t, 0, err);
         return rc;
@@ -813,6 +818,9 @@ static people_rc_e write_mapped(apr_pool_t *p, people_db_t *db,
                         next.last_name ? next.last_name : "", next.email,
                         next.title, next.department, next.location,
                         next.is_ldap ? "1" : "0", id);
+    if (rc == PEOPLE_OK) {
+        rc = people_dir_refresh_keys(p, db, id, err);
+    }
     if (rc != PEOPLE_OK || next.contacts == u->contacts) {
         return rc;
     }

@@ -9,6 +9,7 @@
 
 #include "people_import.h"
 #include "people_contacts.h"
+#include "people_directory.h"
 #include "people_identity.h"
 #include "people_route.h"
 
@@ -175,6 +176,9 @@ static people_rc_e people_upsert_add(upsert_t *u,
                         row->status == 2 ? u->now : NULL,
                         row->is_admin ? "1" : "0", row->is_visitor ? "1" : "0",
                         u->opts->ldap ? "1" : "0");
+    if (rc == PEOPLE_OK) {
+        rc = people_dir_refresh_keys(u->p, u->db, id, u->err);
+    }
     if (rc == PEOPLE_OK && row->groups->nelts) {
         rc = people_upsert_groups(u, id, row->groups);
     }
@@ -298,6 +302,9 @@ static people_rc_e people_upsert_update(upsert_t *u,
                         apr_itoa(u->p, n.status), n.term,
                         n.admin ? "1" : "0", n.visitor ? "1" : "0",
                         n.ldap ? "1" : "0", id);
+    if (rc == PEOPLE_OK) {
+        rc = people_dir_refresh_keys(u->p, u->db, id, u->err);
+    }
     if (rc == PEOPLE_OK && n.groups) {
         rc = people_upsert_groups(u, id, row->groups);
     }

@@ -396,6 +396,13 @@ def test_ldap_unchanged_attributes_cause_no_write(server, api):
     server.slapd.replace(uid, "title", "Architect")
     r = api("GET", "/@self", loc=LOC_LDAP, headers=auth)
     assert success(r)["title"] == "Architect" and strong_etag(r) != etag
+    # the directory's keys follow the mapped write: colleagues find the new title
+    listed = api("GET", f"/filter?filterBy=userName&filterOp=equals&filterValue={uid}",
+                 loc=LOC_LDAP, headers=auth).json()["response"]
+    assert [p["title"] for p in listed] == ["Architect"]
+    found = api("GET", "/filter?filterValue=architect", loc=LOC_LDAP,
+                headers=auth).json()["response"]
+    assert uid in [p["userName"] for p in found]
 
 
 def test_ldap_removed_phone_removes_only_the_mapped_contact(server, api):

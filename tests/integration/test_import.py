@@ -258,3 +258,21 @@ def test_etag_changes_only_for_changed_users(server, api, admin):
     assert etag(a) != ea
     assert etag(b) == eb
     assert api.profile(a.id, admin.token).json()["response"]["title"] == "Imported title"
+
+
+def test_imported_users_are_found_by_the_directory(server, api, admin):
+    # the directory matches and sorts on stored lower-case keys: an import keeps them
+    # current, on insert and on update
+    name = f"dirimp{next(_n)}"
+    user = harness.RUN_USER if server.db == "sqlite" else None
+    run = lambda text: harness.run([harness.admin_path(), "-d", server.driver, "-p",
+                                    server.params, "import", "-"], input=text, user=user)
+    run(f"userName,firstName,lastName,email,title\n{name},Quill,Ravel,{name}@example.com,"
+        f"Zeppelin Pilot\n")
+    found = lambda q: [p["userName"] for p in
+                       api("GET", f"/filter?filterValue={q}", token=admin.token)
+                       .json()["response"]]
+    assert found("zeppelin") == [name]
+    run(f"userName,title\n{name},Submarine Captain\n")
+    assert found("zeppelin") == []
+    assert found("submarine") == [name]
