@@ -454,6 +454,11 @@ people_rc_e people_store_write_contacts(apr_pool_t *p, people_db_t *db,
     people_txn_t *t;
     people_rc_e rc;
 
+    /* bounded before the database lock is taken (the handler refuses such
+     * a body before its own write lock too) */
+    if ((*err = people_body_too_many(p, body, max)) != NULL) {
+        return PEOPLE_TOO_MANY;
+    }
     if ((rc = people_db_begin(p, db, wait_ms, &t, err)) != PEOPLE_OK) {
         return rc;
     }
