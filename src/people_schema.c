@@ -130,6 +130,17 @@ const people_stmt_def_t people_admin_statements[] = {
      "revoked) VALUES (%s, %s, %s, %lld, %lld, 0)"},
     {"people_admin_token_revoke",
      "UPDATE people_tokens SET revoked = 1 WHERE hash = %s"},
+    /* token revoke by the hash prefix token list prints, or by label */
+    {"people_admin_token_by_prefix",
+     "SELECT hash FROM people_tokens WHERE substr(hash, 1, %d) = %s"},
+    {"people_admin_token_by_label",
+     "SELECT hash FROM people_tokens WHERE label = %s AND revoked = 0"},
+    {"people_admin_token_by_label_user",
+     "SELECT hash FROM people_tokens WHERE label = %s AND revoked = 0 "
+     "AND user_id = %s"},
+    /* a change that alters the profile without a SET_COLUMN (groups) */
+    {"people_admin_bump",
+     "UPDATE people_users SET version = version + 1 WHERE id = %s"},
     {"people_admin_token_list",
      "SELECT label, created, expires, revoked, substr(hash, 1, 8) "
      "FROM people_tokens WHERE user_id = %s ORDER BY created, hash"},
