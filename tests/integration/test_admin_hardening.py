@@ -6,6 +6,7 @@ user names that would shadow routes refused."""
 
 import hashlib
 import os
+import pwd
 import stat
 import subprocess
 import uuid
@@ -218,9 +219,12 @@ def test_user_add_refuses_invalid_utf8(server, user):
     name = "utf" + uuid.uuid4().hex[:8]
     cmd = [os.fsencode(c) for c in admin_cmd(server, "user", "add", name)]
     cmd += [b"--first-name", b"Al\xffce", b"--last-name", b"L", b"--email", b"u@example.com"]
+    as_user = {}
+    if server.db == "sqlite" and os.geteuid() == 0:
+        pw = pwd.getpwnam(harness.RUN_USER)
+        as_user = {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
     with unchanged(server):
-        p = subprocess.run(cmd, capture_output=True, **harness._ids(
-            harness.RUN_USER if server.db == "sqlite" else None))
+        p = subprocess.run(cmd, capture_output=True, **as_user)
     assert p.returncode == 1 and b"not valid UTF-8" in p.stderr, p.stderr
 
 
