@@ -1,23 +1,77 @@
 /* SQLite specifics, reached through apr_dbd's native handle. */
 #include <string.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 #include <apr_strings.h>
 
 #include "people_sqlite.h"
 
+/* The database files whose connections wait on open. The auto extension
+ * is process-wide: every other SQLite connection of the process (another
+ * module's) is left as its owner opened it. */
+static apr_array_header_t *open_wait_paths;    /* const char * */
 static int open_wait_ms;
+static int open_wait_all;                       /* the former behaviour */
+
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (strcmp(a, b) == 0) {
+        return 1;
+    }
+    /* the name the connection has is its absolute path; DBDParams may be
+     * relative or a link */
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev
+           && sa.st_ino == sb.st_ino;
+}
 
 static int on_open(sqlite3 *db, const char **err, const void *api)
 {
+    const char *name = sqlite3_db_filename(db, "main");
+    int i;
     (void)err; (void)api;
-    sqlite3_busy_timeout(db, open_wait_ms);
+
+    if (open_wait_all) {
+        sqlite3_busy_timeout(db, open_wait_ms);
+        return SQLITE_OK;
+    }
+    if (!open_wait_paths || !name || !*name) {
+        return SQLITE_OK;
+    }
+    for (i = 0; i < open_wait_paths->nelts; i++) {
+        if (same_file(APR_ARRAY_IDX(open_wait_paths, i, const char *),
+                      name)) {
+            sqlite3_busy_timeout(db, open_wait_ms);
+            break;
+        }
+    }
     return SQLITE_OK;
+}
+
+static apr_status_t forget_paths(void *data)
+{
+    (void)data;
+    open_wait_paths = NULL;
+    return APR_SUCCESS;
+}
+
+void people_sqlite_open_wait(apr_pool_t *p, const char *path, int ms)
+{
+    if (!open_wait_paths) {
+        open_wait_paths = apr_array_make(p, 2, sizeof(const char *));
+        apr_pool_cleanup_register(p, NULL, forget_paths,
+                                  apr_pool_cleanup_null);
+    }
+    APR_ARRAY_PUSH(open_wait_paths, const char *) = apr_pstrdup(p, path);
+    open_wait_ms = ms;
+    /* registering the same entry point again is a no-op */
+    sqlite3_auto_extension((void (*)(void))on_open);
 }
 
 void people_sqlite_wait_on_open(int ms)
 {
+    open_wait_all = 1;
     open_wait_ms = ms;
-    /* registering the same entry point again is a no-op */
     sqlite3_auto_extension((void (*)(void))on_open);
 }
 

@@ -4,11 +4,18 @@
 
 #include "people_store.h"
 
-/* Makes every SQLite connection this process opens from now on wait up to
- * ms milliseconds for a lock while it is being set up. mod_dbd prepares
- * the statements right after opening, and a prepare that meets a lock
- * (another connection checkpointing as it closes, WAL recovery) fails at
- * once without this, killing the new child. */
+/* Makes the SQLite connections this process opens from now on to the
+ * database file at path (DBDParams) wait up to ms milliseconds for a lock
+ * while they are being set up; connections to other files (another
+ * module's) are left alone. mod_dbd prepares the statements right after
+ * opening, and a prepare that meets a lock (another connection
+ * checkpointing as it closes, WAL recovery) fails at once without this,
+ * killing the new child. The list lives as long as p (the configuration
+ * pool: a restart starts a new one). */
+void people_sqlite_open_wait(apr_pool_t *p, const char *path, int ms);
+
+/* The former, process-wide form: every SQLite connection of the process
+ * waits. Kept until the module's configuration names its files. */
 void people_sqlite_wait_on_open(int ms);
 
 /* Sets how long this connection waits for a lock; 0 to not wait (the
