@@ -1,6 +1,7 @@
 /* SQLite specifics, reached through apr_dbd's native handle. */
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <apr_strings.h>
 
@@ -128,4 +129,35 @@ int people_sqlite_sync_wal(apr_pool_t *p, people_db_t *db, const char **err)
         return 0;
     }
     return 1;
+}
+
+int people_sqlite_make_private(people_db_t *db)
+{
+    static const char *const suffix[] = {"", "-wal", "-shm", NULL};
+    const char *name;
+    char path[4096];
+    int i, n = 0;
+
+    if (strcmp(apr_dbd_name(db->driver), "sqlite3") != 0) {
+        return 0;
+    }
+    name = sqlite3_db_filename(apr_dbd_native_handle(db->driver, db->handle),
+                               "main");
+    if (!name || !*name) {
+        return 0;                       /* in memory */
+    }
+    for (i = 0; suffix[i]; i++) {
+        struct stat st;
+        if (apr_snprintf(path, sizeof(path), "%s%s", name, suffix[i])
+            >= (int)sizeof(path) - 1) {
+            return n;
+        }
+        /* only files of this account: another's is not ours to change */
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)
+            && st.st_uid == geteuid() && (st.st_mode & 0007)
+            && chmod(path, st.st_mode & 0770) == 0) {
+            n++;
+        }
+    }
+    return n;
 }

@@ -40,4 +40,11 @@ void people_sqlite_synchronous(people_db_t *db, int full);
  * 1 on success, else 0 with a message in *err. */
 int people_sqlite_sync_wal(apr_pool_t *p, people_db_t *db, const char **err);
 
+/* The database holds token hashes, emails and contacts: takes away other
+ * accounts' access to the connection's SQLite file and its -wal and -shm
+ * (SQLite gives those the file's mode when it creates them), when this
+ * process's user owns them. Returns how many files it changed; does
+ * nothing on other drivers. */
+int people_sqlite_make_private(people_db_t *db);
+
 #endif

@@ -709,33 +709,6 @@ static int cmd_token_revoke(admin_t *a, int argc, const char *const *argv)
     return fail("no such token");
 }
 
-/* The database holds token hashes, emails and contacts: no file of it is
- * for other local accounts. Strips the "other" bits of the SQLite file and
- * its -wal and -shm (SQLite gives those the database file's mode), for a
- * database an older people-admin or another tool created. */
-static void tighten_sqlite_files(apr_pool_t *p, const char *driver,
-                                 const char *path)
-{
-    static const char *const suffix[] = {"", "-wal", "-shm", NULL};
-    int i;
-
-    if (strcmp(driver, "sqlite3") != 0) {
-        return;
-    }
-    for (i = 0; suffix[i]; i++) {
-        const char *f = apr_pstrcat(p, path, suffix[i], NULL);
-        struct stat st;
-        if (lstat(f, &st) == 0 && S_ISREG(st.st_mode)
-            && (st.st_mode & 0007)) {
-            if (chmod(f, st.st_mode & 0770) == 0) {
-                fprintf(stderr, "people-admin: %s was readable by every "
-                        "local account; now mode %04o\n", f,
-                        (unsigned)(st.st_mode & 0770));
-            }
-        }
-    }
-}
-
 int main(int argc, const char *const *argv)
 {
     const char *driver_name = "sqlite3", *params = NULL, *err = NULL;
@@ -790,7 +763,10 @@ int main(int argc, const char *const *argv)
     a.db.prepared = apr_hash_make(a.pool);
 
     if (!strcmp(argv[i], "init") && i + 1 == argc) {
-        tighten_sqlite_files(a.pool, driver_name, params);
+        if (people_sqlite_make_private(&a.db) > 0) {
+            fprintf(stderr, "people-admin: the database files were readable "
+                    "by every local account; now mode 0640 or less\n");
+        }
         if (people_schema_init(a.pool, &a.db, &err) != PEOPLE_OK) {
             rc = fail("%s", err);
         }

@@ -7,6 +7,8 @@
 #include <unistd.h>
 #include <sqlite3.h>
 #include <apr_time.h>
+#include <apr_dbd.h>
+#include <sys/stat.h>
 
 #include "tests/unit/unit.h"
 #include "src/people_sqlite.h"
@@ -78,10 +80,54 @@ static void test_only_named_files_wait(void **state)
     rmdir(dir);
 }
 
+static void test_make_private(void **state)
+{
+    const apr_dbd_driver_t *driver;
+    people_db_t db;
+    struct stat st;
+    const char *path, *mem_err = NULL;
+    char tmpl[] = "/tmp/people-unit-private-XXXXXX";
+    (void)state;
+
+    assert_non_null(mkdtemp(tmpl));
+    path = apr_pstrcat(pool, tmpl, "/people.db", NULL);
+    apr_dbd_init(pool);
+    assert_int_equal(apr_dbd_get_driver(pool, "sqlite3", &driver),
+                     APR_SUCCESS);
+    assert_int_equal(apr_dbd_open_ex(driver, pool, path, &db.handle,
+                                     &mem_err), APR_SUCCESS);
+    db.driver = driver;
+    db.prepared = NULL;
+    assert_int_equal(sqlite3_exec(apr_dbd_native_handle(driver, db.handle),
+                                  "PRAGMA journal_mode=WAL; "
+                                  "CREATE TABLE t(a)", NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(chmod(apr_pstrcat(pool, path, "-wal", NULL), 0666), 0);
+    assert_int_equal(chmod(apr_pstrcat(pool, path, "-shm", NULL), 0604), 0);
+
+    assert_int_equal(people_sqlite_make_private(&db), 3);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0640);
+    assert_int_equal(stat(apr_pstrcat(pool, path, "-wal", NULL), &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0660);
+    assert_int_equal(stat(apr_pstrcat(pool, path, "-shm", NULL), &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    /* nothing left to do */
+    assert_int_equal(people_sqlite_make_private(&db), 0);
+
+    apr_dbd_close(driver, db.handle);
+    unlink(path);
+    unlink(apr_pstrcat(pool, path, "-wal", NULL));
+    unlink(apr_pstrcat(pool, path, "-shm", NULL));
+    rmdir(tmpl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_only_named_files_wait),
+        cmocka_unit_test(test_make_private),
     };
     return cmocka_run_group_tests_name("sqlite_open", tests, group_setup,
                                        group_teardown);
