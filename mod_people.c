@@ -25,6 +25,7 @@
 
 #include "mod_people_private.h"
 #include "mod_people_commit.h"
+#include "mod_people_guard.h"
 #include "mod_people_config.h"
 #include "mod_people_cors.h"
 #include "mod_people_diag.h"
@@ -217,6 +218,8 @@ static void people_register_hooks(apr_pool_t *p)
                          AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_handler(people_handler, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(dbd, post_connect, people_commit_post_connect, NULL,
+                      NULL, APR_HOOK_MIDDLE);
+    APR_OPTIONAL_HOOK(dbd, post_connect, people_guard_post_connect, NULL,
                       NULL, APR_HOOK_MIDDLE);
 }
 

@@ -15,6 +15,7 @@
 
 #include "mod_people_private.h"
 #include "mod_people_config.h"
+#include "mod_people_guard.h"
 
 #define PEOPLE_DEFAULT_MAX_CONTACTS 100
 #define PEOPLE_DEFAULT_MAX_BODY     65536
@@ -152,16 +153,13 @@ static const char *people_set_api(cmd_parms *cmd, void *dconf, int on)
     APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *prepare;
     people_dir_cfg *c = dconf;
     people_srv_cfg *sc = people_srv_cfg_of(cmd->server);
-    const ap_directive_t *sec = cmd->directive->parent;
+    const char *bad;
 
     /* the location's path is the API's base, so it must be a plain one
      * (a scope ap_check_cmd_context cannot express: it tells Location and
      * LocationMatch apart only by the section's name) */
-    if (!sec || strcasecmp(sec->directive, "<Location") != 0
-        || !cmd->path || cmd->path[0] != '/') {
-        return "PeopleAPI belongs directly in a <Location \"/path\"> "
-               "section (not LocationMatch, Directory or a regex): the path "
-               "is the API's base";
+    if ((bad = people_guard_api_place(cmd, on)) != NULL) {
+        return bad;
     }
     c->api = on;
     c->base = cmd->path;

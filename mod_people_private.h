@@ -25,7 +25,8 @@ APLOG_USE_MODULE(people);
  *   09-11  refused authentications, at info
  *   12-14  trace1: route and operation, commit number, sync
  *   15-16  a write that failed at or after COMMIT
- * Next free tag: PEOPLE17 */
+ *   17     database files made private, at notice
+ * Next free tag: PEOPLE18 */
 #define PEOPLELOGNO(n) "PEOPLE" #n ": "
 
 /* How the caller proved who they are. A browser sends a cookie and httpd's

@@ -12,7 +12,6 @@
  * module's) is left as its owner opened it. */
 static apr_array_header_t *open_wait_paths;    /* const char * */
 static int open_wait_ms;
-static int open_wait_all;                       /* the former behaviour */
 
 static int same_file(const char *a, const char *b)
 {
@@ -32,10 +31,6 @@ static int on_open(sqlite3 *db, const char **err, const void *api)
     int i;
     (void)err; (void)api;
 
-    if (open_wait_all) {
-        sqlite3_busy_timeout(db, open_wait_ms);
-        return SQLITE_OK;
-    }
     if (!open_wait_paths || !name || !*name) {
         return SQLITE_OK;
     }
@@ -66,13 +61,6 @@ void people_sqlite_open_wait(apr_pool_t *p, const char *path, int ms)
     APR_ARRAY_PUSH(open_wait_paths, const char *) = apr_pstrdup(p, path);
     open_wait_ms = ms;
     /* registering the same entry point again is a no-op */
-    sqlite3_auto_extension((void (*)(void))on_open);
-}
-
-void people_sqlite_wait_on_open(int ms)
-{
-    open_wait_all = 1;
-    open_wait_ms = ms;
     sqlite3_auto_extension((void (*)(void))on_open);
 }
 

@@ -14,10 +14,6 @@
  * pool: a restart starts a new one). */
 void people_sqlite_open_wait(apr_pool_t *p, const char *path, int ms);
 
-/* The former, process-wide form: every SQLite connection of the process
- * waits. Kept until the module's configuration names its files. */
-void people_sqlite_wait_on_open(int ms);
-
 /* Sets how long this connection waits for a lock; 0 to not wait (the
  * apr_dbd driver then retries itself without holding SQLite busy). Does
  * nothing on other drivers. */
