@@ -614,15 +614,16 @@ static int is_hex(const char *s)
 
 /* Revokes the one token a lookup found; none or several is an error that
  * names what was looked for. */
-static int revoke_one(admin_t *a, apr_array_header_t *found, const char *what)
+static int revoke_one(admin_t *a, apr_array_header_t *found, const char *what,
+                      const char *narrow)
 {
     const char *err = NULL;
     if (found->nelts == 0) {
         return fail("no such token (%s)", what);
     }
     if (found->nelts > 1) {
-        return fail("%s matches %d tokens; nothing revoked (give a longer "
-                    "prefix, or --user)", what, found->nelts);
+        return fail("%s matches %d tokens; nothing revoked (%s)", what,
+                    found->nelts, narrow);
     }
     if (people_db_exec(a->pool, &a->db, "people_admin_token_revoke", NULL,
                        &err, APR_ARRAY_IDX(found, 0, const char *))
@@ -660,7 +661,8 @@ static int revoke_by_label(admin_t *a, int argc, const char *const *argv)
     if (rc != PEOPLE_OK) {
         return fail("%s", err);
     }
-    return revoke_one(a, found, apr_psprintf(a->pool, "label '%s'", label));
+    return revoke_one(a, found, apr_psprintf(a->pool, "label '%s'", label),
+                      "narrow it with --user USER");
 }
 
 static int cmd_token_revoke(admin_t *a, int argc, const char *const *argv)
@@ -704,7 +706,8 @@ static int cmd_token_revoke(admin_t *a, int argc, const char *const *argv)
             return fail("%s", err);
         }
         return revoke_one(a, found, apr_psprintf(a->pool, "hash prefix %s",
-                                                 token));
+                                                 token),
+                          "give more characters of the hash");
     }
     return fail("no such token");
 }

@@ -53,6 +53,16 @@ def test_database_files_are_not_readable_by_other_accounts(server, api, user):
     assert "" in seen and "-wal" in seen, seen
 
 
+def test_the_module_makes_a_readable_database_private(server, api, user):
+    sqlite_only(server)
+    os.chmod(server.params, 0o644)
+    server.graceful()           # new children, new connections
+    assert api.profile(user.id, user.token).status_code == 200
+    assert harness.wait_until(
+        lambda: stat.S_IMODE(os.stat(server.params).st_mode) & 0o007 == 0, 10), \
+        oct(os.stat(server.params).st_mode)
+
+
 def test_init_under_umask_0_creates_private_files(server, tmp_path):
     sqlite_only(server)
     db = tmp_path / "new.db"
