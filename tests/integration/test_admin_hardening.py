@@ -1,13 +1,12 @@
 """Sections 3, 6, 11 and 12: people-admin as a careless administrator or an attacker with a
-shell account would use it. Database files no other account can read; tokens revoked by the
-hash prefix `token list` shows or by label, read from stdin so they never show in `ps`; weak
-chosen tokens refused; every profile change a new ETag; `user add` validated as `user set`;
-user names that would shadow routes refused."""
+shell account would use it. Tokens revoked by the hash prefix `token list` shows or by label,
+read from stdin so they never show in `ps`; weak chosen tokens refused; every profile change a
+new ETag; `user add` validated as `user set`; user names that would shadow routes refused.
+(The database files' modes: test_db_files.py.)"""
 
 import hashlib
 import os
 import pwd
-import stat
 import subprocess
 import uuid
 
@@ -29,67 +28,6 @@ def admin_stdin(server, stdin, *args, check=True):
 
 def token_lines(server, user):
     return server.people_admin("token", "list", user).stdout.strip().splitlines()
-
-
-# ---- defect 2: database files -------------------------------------------------------
-
-def sqlite_only(server):
-    if server.db != "sqlite":
-        pytest.skip("PostgreSQL keeps no database file of ours")
-
-
-def test_database_files_are_not_readable_by_other_accounts(server, api, user):
-    sqlite_only(server)
-    # a write: the server's children have the -wal and -shm open
-    assert api.contacts("PUT", user.id, [{"type": "phone", "value": "1"}],
-                        user.token).status_code == 200
-    seen = []
-    for suffix in ("", "-wal", "-shm"):
-        path = server.params + suffix
-        if os.path.exists(path):
-            mode = stat.S_IMODE(os.stat(path).st_mode)
-            seen.append(suffix)
-            assert mode & 0o007 == 0, f"{path} has mode {mode:04o}"
-    assert "" in seen and "-wal" in seen, seen
-
-
-def test_the_module_makes_a_readable_database_private(server, api, user):
-    sqlite_only(server)
-    os.chmod(server.params, 0o644)
-    server.graceful()           # new children, new connections
-    assert api.profile(user.id, user.token).status_code == 200
-    assert harness.wait_until(
-        lambda: stat.S_IMODE(os.stat(server.params).st_mode) & 0o007 == 0, 10), \
-        oct(os.stat(server.params).st_mode)
-
-
-def test_init_under_umask_0_creates_private_files(server, tmp_path):
-    sqlite_only(server)
-    db = tmp_path / "new.db"
-    p = subprocess.run([str(harness.admin_path()), "-p", str(db), "init"],
-                       preexec_fn=lambda: os.umask(0), capture_output=True, text=True)
-    assert p.returncode == 0, p.stderr
-    assert stat.S_IMODE(os.stat(db).st_mode) == 0o640
-    # SQLite gives the -wal and -shm it creates the database file's mode, whoever opens it
-    code = ("import os,sqlite3,sys; os.umask(0); c=sqlite3.connect(sys.argv[1]);"
-            "c.execute('PRAGMA journal_mode=WAL'); c.execute('CREATE TABLE t(a)'); c.commit();"
-            "print(oct(os.stat(sys.argv[1]+'-wal').st_mode & 0o777),"
-            " oct(os.stat(sys.argv[1]+'-shm').st_mode & 0o777))")
-    out = subprocess.run(["/usr/bin/python3", "-c", code, str(db)], capture_output=True,
-                         text=True, check=True).stdout.split()
-    assert out == ["0o640", "0o640"], out
-
-
-def test_init_tightens_a_world_readable_database(server, tmp_path):
-    sqlite_only(server)
-    db = tmp_path / "old.db"
-    subprocess.run([str(harness.admin_path()), "-p", str(db), "init"], check=True)
-    os.chmod(db, 0o644)
-    p = subprocess.run([str(harness.admin_path()), "-p", str(db), "init"],
-                       capture_output=True, text=True)
-    assert p.returncode == 0, p.stderr
-    assert stat.S_IMODE(os.stat(db).st_mode) == 0o640
-    assert "readable by every local account" in p.stderr
 
 
 # ---- defect 3: revoking tokens ------------------------------------------------------
