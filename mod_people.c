@@ -27,6 +27,7 @@
 #include "mod_people_identity.h"
 #include "mod_people_status.h"
 #include "mod_people_commit.h"
+#include "mod_people_guard.h"
 #include "mod_people_config.h"
 #include "mod_people_cors.h"
 #include "mod_people_diag.h"
@@ -224,6 +225,8 @@ static void people_register_hooks(apr_pool_t *p)
     ap_hook_handler(people_handler, NULL, NULL, APR_HOOK_MIDDLE);
     people_status_register_hooks(p);
     APR_OPTIONAL_HOOK(dbd, post_connect, people_commit_post_connect, NULL,
+                      NULL, APR_HOOK_MIDDLE);
+    APR_OPTIONAL_HOOK(dbd, post_connect, people_guard_post_connect, NULL,
                       NULL, APR_HOOK_MIDDLE);
 }
 

@@ -16,6 +16,7 @@
 #include "mod_people_private.h"
 #include "mod_people_config.h"
 #include "mod_people_identity.h"
+#include "mod_people_guard.h"
 
 #define PEOPLE_DEFAULT_MAX_CONTACTS 100
 #define PEOPLE_DEFAULT_MAX_BODY     65536
@@ -174,16 +175,13 @@ people_durability_e people_cfg_durability(server_rec *s)
 static const char *people_set_api(cmd_parms *cmd, void *dconf, int on)
 {
     people_dir_cfg *c = dconf;
-    const ap_directive_t *sec = cmd->directive->parent;
+    const char *bad;
 
     /* the location's path is the API's base, so it must be a plain one
      * (a scope ap_check_cmd_context cannot express: it tells Location and
      * LocationMatch apart only by the section's name) */
-    if (!sec || strcasecmp(sec->directive, "<Location") != 0
-        || !cmd->path || cmd->path[0] != '/') {
-        return "PeopleAPI belongs directly in a <Location \"/path\"> "
-               "section (not LocationMatch, Directory or a regex): the path "
-               "is the API's base";
+    if ((bad = people_guard_api_place(cmd, on)) != NULL) {
+        return bad;
     }
     c->api = on;
     c->base = cmd->path;

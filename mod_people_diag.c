@@ -139,6 +139,24 @@ void people_diag_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
     people_diag_sizing(ptemp, s, main_l);
 }
 
+apr_array_header_t *people_diag_sqlite_files(apr_pool_t *p)
+{
+    apr_array_header_t *files = apr_array_make(p, 2, sizeof(const char *));
+    apr_hash_t *seen = apr_hash_make(p);
+    apr_hash_index_t *hi;
+
+    for (hi = apr_hash_first(p, people_dbd_lines); hi;
+         hi = apr_hash_next(hi)) {
+        const people_dbd_lines_t *l = apr_hash_this_val(hi);
+        if (l->driver && l->params && !strcasecmp(l->driver, "sqlite3")
+            && !apr_hash_get(seen, l->params, APR_HASH_KEY_STRING)) {
+            apr_hash_set(seen, l->params, APR_HASH_KEY_STRING, "");
+            APR_ARRAY_PUSH(files, const char *) = l->params;
+        }
+    }
+    return files;
+}
+
 /* The database files that the user httpd runs as cannot write, each with
  * its fix; "" when there is none. */
 static const char *people_unwritable_files(request_rec *r, const char *path,

@@ -20,6 +20,7 @@
 #include "mod_people_config.h"
 #include "mod_people_cors.h"
 #include "mod_people_diag.h"
+#include "mod_people_guard.h"
 #include "mod_people_http.h"
 
 /* ---------------------------------------------------------------------
@@ -30,6 +31,7 @@ int people_send_json(request_rec *r, int status, const char *body,
                      size_t len)
 {
     people_cors_headers(r);
+    people_guard_unread_body(r);
     r->status = status;
     ap_set_content_type(r, "application/json; charset=utf-8");
     apr_table_setn(r->headers_out, "Cache-Control", "private, no-cache");
@@ -224,6 +226,7 @@ int people_read_json_body(request_rec *r, char **buf, size_t *len)
         return DONE;
     }
     status = people_read_body(r, max, buf, len);
+    people_guard_body_read(r);
     if (status == OK) {
         return OK;
     }

@@ -29,10 +29,11 @@ APLOG_USE_MODULE(people);
  *   18-20  the read path: sizing and SQLite warnings at start-up, native
  *          reads off for a connection
  *   21     a directory request refused (400), at info
+ *   22     database files made private, at notice
  *   60-68  identity from httpd and the token endpoint
  *          (mod_people_identity.c, mod_people_authn.c); 60, 64, 66 are
  *          refusals at info
- * Next free tag: PEOPLE22 (and PEOPLE69 in the identity range) */
+ * Next free tag: PEOPLE23 (and PEOPLE69 in the identity range) */
 #define PEOPLELOGNO(n) "PEOPLE" #n ": "
 
 /* How the caller proved who they are. A browser sends a cookie and httpd's

@@ -140,23 +140,6 @@ int people_sees_private(people_privacy_e mode, const people_caller_t *who,
            || (who->id && id && strcmp(who->id, id) == 0);
 }
 
-int people_dir_reserved_name(const char *name)
-{
-    static const char *const literal[] = {
-        "status", "filter", "simple", "search", "email", ".", "..", NULL
-    };
-    size_t n = strlen(name);
-    int i;
-
-    for (i = 0; literal[i]; i++) {
-        if (strcasecmp(name, literal[i]) == 0) {
-            return 1;
-        }
-    }
-    return name[0] == '@'
-           || (n >= 5 && strcasecmp(name + n - 5, ".json") == 0);
-}
-
 /* ---- Query parameters ---------------------------------------------------- */
 
 static int people_hexval(char c)

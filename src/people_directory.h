@@ -20,12 +20,6 @@ typedef enum {
     PEOPLE_DIR_EMAIL            /* /email?email= */
 } people_dir_route_e;
 
-/* Is this user name one that could never be routed to as a user: the
- * directory's literal segments (status, filter, simple, search, email, any
- * letter case), anything starting with "@", ".", "..", or ending in
- * ".json"? people-admin refuses such names. */
-int people_dir_reserved_name(const char *name);
-
 /* sortBy, and filterBy's fields. The order is the statement table's. */
 typedef enum {
     PEOPLE_KEY_DISPLAYNAME, PEOPLE_KEY_FIRSTNAME, PEOPLE_KEY_LASTNAME,

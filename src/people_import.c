@@ -179,41 +179,6 @@ const char *people_import_field(apr_pool_t *p, people_import_row_t *row,
     return people_import_set(p, row, col, field, value);
 }
 
-const char *people_username_problem(apr_pool_t *p, const char *name)
-{
-    static const char *const routes[] = {"status", "filter", "simple",
-                                         "search", "email", NULL};
-    size_t len = strlen(name);
-    const char *c;
-    int i;
-
-    if (!len || len > 255) {
-        return "must be 1 to 255 bytes";
-    }
-    for (c = name; *c; c++) {
-        /* a name must route: no slash, no control character or space */
-        if (*c == '/' || (unsigned char)*c <= 0x20 || *c == 0x7f) {
-            return "must not contain a slash, a space or a control character";
-        }
-    }
-    if (people_value_problem(name, len)) {
-        return people_value_problem(name, len);
-    }
-    if (name[0] == '@' || !strcmp(name, ".") || !strcmp(name, "..")
-        || (len >= 5 && !strcasecmp(name + len - 5, ".json"))) {
-        return "must not start with @, be . or .., or end in .json";
-    }
-    for (i = 0; routes[i]; i++) {
-        if (!strcasecmp(name, routes[i])) {
-            return "is a route of the directory";
-        }
-    }
-    if (people_uuid_normalise(p, name)) {
-        return "must not be a UUID";
-    }
-    return NULL;
-}
-
 const char *people_import_check(apr_pool_t *p, people_import_row_t *row)
 {
     static const struct {
@@ -242,7 +207,9 @@ const char *people_import_check(apr_pool_t *p, people_import_row_t *row)
     if (!row->username && !row->id) {
         return "a row needs a userName or an id";
     }
-    if (row->username && (bad = people_username_problem(p, row->username))) {
+    if (row->username && ((bad = people_username_problem(row->username))
+                          || (people_uuid_normalise(p, row->username)
+                              && (bad = "is a UUID")))) {
         return apr_psprintf(p, "userName '%s' %s", row->username, bad);
     }
     for (i = 0; i < sizeof(text) / sizeof(text[0]); i++) {

@@ -64,10 +64,6 @@ const char *people_import_check(apr_pool_t *p, people_import_row_t *row);
 const char *people_import_field(apr_pool_t *p, people_import_row_t *row,
                                 const char *field, const char *value);
 
-/* A user name people-admin and the import may create: one that routes
- * (spec section 3). NULL when acceptable, else why not. */
-const char *people_username_problem(apr_pool_t *p, const char *name);
-
 /* --- The upsert --- */
 
 typedef struct {

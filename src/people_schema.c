@@ -182,23 +182,34 @@ const people_stmt_def_t people_admin_statements[] = {
     {"people_admin_token_revoke",
      "UPDATE people_tokens SET revoked = 1 WHERE hash = %s"},
     /* people-admin import and sync-ldap (src/people_upsert.c) */
-    {"people_import_user_add",
+    {"people_admin_import_add",
      "INSERT INTO people_users (id, username, username_key, first_name, "
      "last_name, email, title, department, location, status, terminated, "
      "is_admin, is_visitor, is_ldap) "
      "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %d, %s, %d, %d, %d)"},
-    {"people_import_user_update",
+    {"people_admin_import_update",
      "UPDATE people_users SET username = %s, username_key = %s, "
      "first_name = %s, last_name = %s, email = %s, title = %s, "
      "department = %s, location = %s, status = %d, terminated = %s, "
      "is_admin = %d, is_visitor = %d, is_ldap = %d, version = version + 1 "
      "WHERE id = %s"},
-    {"people_import_users",
+    {"people_admin_import_users",
      "SELECT id, username, status, is_owner, is_ldap FROM people_users "
      "ORDER BY username_key"},
-    {"people_import_terminate",
+    {"people_admin_import_terminate",
      "UPDATE people_users SET status = 2, terminated = %s, "
      "version = version + 1 WHERE id = %s"},
+    /* token revoke by the hash prefix token list prints, or by label */
+    {"people_admin_token_by_prefix",
+     "SELECT hash FROM people_tokens WHERE substr(hash, 1, %d) = %s"},
+    {"people_admin_token_by_label",
+     "SELECT hash FROM people_tokens WHERE label = %s AND revoked = 0"},
+    {"people_admin_token_by_label_user",
+     "SELECT hash FROM people_tokens WHERE label = %s AND revoked = 0 "
+     "AND user_id = %s"},
+    /* a change that alters the profile without a SET_COLUMN (groups) */
+    {"people_admin_bump",
+     "UPDATE people_users SET version = version + 1 WHERE id = %s"},
     {"people_admin_token_list",
      "SELECT label, created, expires, revoked, substr(hash, 1, 8) "
      "FROM people_tokens WHERE user_id = %s ORDER BY created, hash"},

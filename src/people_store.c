@@ -129,6 +129,9 @@
      "display_key = %s, email_key = %s, title_key = %s, " \
      "department_key = %s, location_key = %s, search_key = %s " \
      "WHERE id = %s"}
+/* NULLs filling the profile's columns in the other parts of the snapshot */
+#define NULLS4  "NULL, NULL, NULL, NULL, "
+#define NULLS28 NULLS4 NULLS4 NULLS4 NULLS4 NULLS4 NULLS4 NULLS4
 
 const people_stmt_def_t people_statements[] = {
     /* a probe for people_db_recover() */
@@ -163,6 +166,21 @@ const people_stmt_def_t people_statements[] = {
     {"people_contacts",
      "SELECT type, value FROM people_contacts WHERE user_id = %s "
      "ORDER BY pos"},
+    /* The profile, its groups and its contacts in one statement, so one
+     * snapshot on either driver: a GET's body always matches its ETag.
+     * Rows are the profile (part 0), each group (part 1: id, name,
+     * manager) and each contact (part 2: type, value), the part and the
+     * position in the last two columns. */
+    {"people_profile_snapshot",
+     "SELECT " PROFILE_COLUMNS ", 0 AS part, 0 AS pos "
+     "FROM people_users WHERE id = %s "
+     "UNION ALL SELECT g.id, g.name, m.username, " NULLS28 "1, 0 "
+     "FROM people_user_groups ug JOIN people_groups g ON g.id = ug.group_id "
+     "LEFT JOIN people_users m ON m.id = g.manager_id "
+     "WHERE ug.user_id = %s "
+     "UNION ALL SELECT type, value, NULL, " NULLS28 "2, pos "
+     "FROM people_contacts WHERE user_id = %s "
+     "ORDER BY 32, 33, 2, 1"},
     /* The first statement of every write: bumping the version takes the
      * row lock on pgsql before anything is read (sqlite3 already holds the
      * database write lock from BEGIN IMMEDIATE). */
@@ -441,33 +459,48 @@ static void read_contact(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
     }
 }
 
+/* One row of people_profile_snapshot, by its part (column 31). */
+static void read_snapshot_row(apr_pool_t *p, people_db_t *db,
+                              apr_dbd_row_t *row, int ncols, void *baton)
+{
+    people_profile_t *u = baton;
+    switch (col_int(db, row, ncols - 2, -1)) {
+    case 0:
+        people_profile_row(p, db, row, ncols, u);
+        break;
+    case 1:
+        read_group(p, db, row, ncols, u->groups);
+        break;
+    case 2:
+        read_contact(p, db, row, ncols, u->contacts);
+        break;
+    }
+}
+
 people_rc_e people_store_profile(apr_pool_t *p, people_db_t *db,
                                  const char *id, people_profile_t **out,
                                  const char **err)
 {
     people_profile_t *u;
     people_rc_e rc;
-    int n = 0;
 
     if (db->native) {
         /* inside a write's transaction: it joins it, and does not wait */
         return people_native_profile(p, db->native, id, 0, out, err);
     }
     u = apr_pcalloc(p, sizeof(*u));
-    rc = people_db_select(p, db, "people_profile", people_profile_row, u, &n, err, id);
+    /* one statement rather than three selects: a write committed between
+     * them would give one version's fields with the next one's contacts
+     * (and no transaction to open, so this also serves inside a write's) */
+    u->groups = apr_array_make(p, 2, sizeof(people_group_t));
+    u->contacts = apr_array_make(p, 8, sizeof(people_contact_t));
+    rc = people_db_select(p, db, "people_profile_snapshot", read_snapshot_row,
+                          u, NULL, err, id, id, id);
     if (rc != PEOPLE_OK) {
         return rc;
     }
-    if (n == 0) {
+    if (!u->id) {
         return PEOPLE_NOT_FOUND;
-    }
-    u->groups = apr_array_make(p, 2, sizeof(people_group_t));
-    u->contacts = apr_array_make(p, 8, sizeof(people_contact_t));
-    if ((rc = people_db_select(p, db, "people_groups", read_group, u->groups,
-                          NULL, err, id)) != PEOPLE_OK
-        || (rc = people_db_select(p, db, "people_contacts", read_contact,
-                             u->contacts, NULL, err, id)) != PEOPLE_OK) {
-        return rc;
     }
     *out = u;
     return PEOPLE_OK;
@@ -659,6 +692,11 @@ people_rc_e people_store_write_contacts(apr_pool_t *p, people_db_t *db,
     people_txn_t *t;
     people_rc_e rc;
 
+    /* bounded before the database lock is taken (the handler refuses such
+     * a body before its own write lock too) */
+    if ((*err = people_body_too_many(p, body, max)) != NULL) {
+        return PEOPLE_TOO_MANY;
+    }
     if ((rc = people_db_begin(p, db, wait_ms, &t, err)) != PEOPLE_OK) {
         return rc;
     }

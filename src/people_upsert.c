@@ -165,7 +165,7 @@ static people_rc_e people_upsert_add(upsert_t *u,
         return PEOPLE_DB_ERROR;
     }
     list = people_upsert_list(u->p, row, none);
-    rc = people_db_exec(u->p, u->db, "people_import_user_add", NULL, u->err,
+    rc = people_db_exec(u->p, u->db, "people_admin_import_add", NULL, u->err,
                         id, row->username,
                         people_name_key(u->p, row->username), row->first_name,
                         row->last_name, row->email,
@@ -293,7 +293,7 @@ static people_rc_e people_upsert_update(upsert_t *u,
         return PEOPLE_OK;
     }
     /* one version bump for the whole change, whatever it touches */
-    rc = people_db_exec(u->p, u->db, "people_import_user_update", NULL,
+    rc = people_db_exec(u->p, u->db, "people_admin_import_update", NULL,
                         u->err, n.name, people_name_key(u->p, n.name),
                         n.first ? n.first : "", n.last ? n.last : "",
                         people_upsert_null(n.email),
@@ -373,12 +373,12 @@ static people_rc_e people_upsert_terminate(upsert_t *u)
 {
     missing_t m = {u, apr_array_make(u->p, 8, sizeof(const char *)),
                    apr_array_make(u->p, 8, sizeof(const char *))};
-    people_rc_e rc = people_db_select(u->p, u->db, "people_import_users",
+    people_rc_e rc = people_db_select(u->p, u->db, "people_admin_import_users",
                                       people_upsert_missing_row, &m, NULL,
                                       u->err);
     int i;
     for (i = 0; rc == PEOPLE_OK && i < m.ids->nelts; i++) {
-        rc = people_db_exec(u->p, u->db, "people_import_terminate", NULL,
+        rc = people_db_exec(u->p, u->db, "people_admin_import_terminate", NULL,
                             u->err, u->now,
                             APR_ARRAY_IDX(m.ids, i, const char *));
         if (rc == PEOPLE_OK) {

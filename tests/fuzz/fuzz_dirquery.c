@@ -10,6 +10,7 @@
 #include "tests/fuzz/fuzz_common.h"
 #include "src/people_contacts.h"
 #include "src/people_directory.h"
+#include "src/people_fields.h"
 #include "src/people_route.h"
 
 static int has_space(const char *s)
@@ -155,7 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_query(p, PEOPLE_DIR_FILTER, args, NULL);
     check_fold(p, in);
     check_escape(p, in);
-    (void)people_dir_reserved_name(path);
+    (void)people_username_problem(path);
     if (!people_dir_parse(p, PEOPLE_DIR_LIST, args, NULL, &q)) {
         check_envelope(p, q.fields, args ? args : "");
     }

@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "src/people_directory.h"
+#include "src/people_fields.h"
 #include "src/people_contacts.h"
 #include "tests/profile_keys.h"
 
@@ -228,12 +229,12 @@ static void test_reserved_names(void **state)
     int i;
     (void)state;
     for (i = 0; reserved[i]; i++) {
-        if (!people_dir_reserved_name(reserved[i])) {
+        if (!people_username_problem(reserved[i])) {
             fail_msg("%s: not reserved", reserved[i]);
         }
     }
     for (i = 0; fine[i]; i++) {
-        if (people_dir_reserved_name(fine[i])) {
+        if (people_username_problem(fine[i])) {
             fail_msg("%s: reserved", fine[i]);
         }
     }

@@ -116,11 +116,11 @@ static void test_rules_of_the_api(void **state)
     (void)state;
     parse_fails("userName,firstName\nann,\n", "firstName must be");
     parse_fails("userName,email\nann,nope\n", "not an email address");
-    parse_fails("userName\n@self\n", "must not start with @");
-    parse_fails("userName\nSearch\n", "is a route");
-    parse_fails("userName\nbob.json\n", "end in .json");
-    parse_fails("userName\na/b\n", "slash");
-    parse_fails("userName\n0f8fad5b-d9cb-469f-a165-70867728950e\n", "UUID");
+    parse_fails("userName\n@self\n", "starts with '@'");
+    parse_fails("userName\nSearch\n", "is a route of the API");
+    parse_fails("userName\nbob.json\n", "ends in '.json'");
+    parse_fails("userName\na/b\n", "contains '/'");
+    parse_fails("userName\n0f8fad5b-d9cb-469f-a165-70867728950e\n", "is a UUID");
     parse_fails("userName,contact:extphone\nann,\"a\x01\"\n",
                 "contact extphone");
     parse_fails("id,title\n,x\n", "needs a userName or an id");
