@@ -52,6 +52,8 @@ ALL_CFLAGS = $(PEOPLE_CPPFLAGS) $(FORTIFY) $(CPPFLAGS) $(NEED_CFLAGS) $(CFLAGS) 
              $(EXTRA_CFLAGS)
 LDLIBS_CORE = -ljansson -lcrypto -lsqlite3
 LDLIBS_APR  = -lapr-1 -laprutil-1
+# people-admin's sync-ldap reads the directory with OpenLDAP's library
+LDLIBS_LDAP = -lldap -llber
 
 # The core (src/, no httpd headers) and the glue (mod_people*.c, one file
 # per job): every file of each is built, so a new unit needs no edit here.
@@ -103,7 +105,8 @@ $(BUILD)/mod_people.so: $(MOD_OBJ) $(CORE_OBJ)
 	$(CC) -shared $(NEED_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_CORE)
 
 $(BUILD)/people-admin: $(ADMIN_OBJ) $(CORE_OBJ)
-	$(CC) $(NEED_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_APR) $(LDLIBS_CORE)
+	$(CC) $(NEED_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_APR) \
+	    $(LDLIBS_CORE) $(LDLIBS_LDAP)
 
 $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h tests/*.h) $(CORE_OBJ) $(HEADERS)
 	@mkdir -p $(dir $@)

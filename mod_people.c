@@ -24,14 +24,17 @@
 #include "mod_dbd.h"
 
 #include "mod_people_private.h"
+#include "mod_people_identity.h"
 #include "mod_people_status.h"
 #include "mod_people_commit.h"
+#include "mod_people_guard.h"
 #include "mod_people_config.h"
 #include "mod_people_cors.h"
 #include "mod_people_diag.h"
+#include "mod_people_crosssite.h"
 #include "mod_people_form.h"
-#include "mod_people_guard.h"
 #include "mod_people_http.h"
+#include "mod_people_read.h"
 
 /* The operations that have a handler. An operation of the route table
  * that is missing here answers as if its route did not take the method
@@ -45,6 +48,13 @@ static const struct {
     {PEOPLE_DO_CONTACTS_PUT,    people_contacts_write},
     {PEOPLE_DO_CONTACTS_POST,   people_contacts_write},
     {PEOPLE_DO_CONTACTS_DELETE, people_contacts_write},
+    {PEOPLE_DO_LIST,            people_directory_list},
+    {PEOPLE_DO_LIST_STATUS,     people_directory_list},
+    {PEOPLE_DO_LIST_FILTER,     people_directory_list},
+    {PEOPLE_DO_LIST_SIMPLE,     people_directory_list},
+    {PEOPLE_DO_SEARCH,          people_directory_list},
+    {PEOPLE_DO_SEARCH_PATH,     people_directory_list},
+    {PEOPLE_DO_EMAIL,           people_directory_list},
     {PEOPLE_DO_PROFILE_PUT,     people_profile_put},
     {PEOPLE_DO_USER_ADD,        people_user_add},
     {PEOPLE_DO_STATUS_PUT,      people_users_set_status},
@@ -103,14 +113,6 @@ static int people_options(request_rec *r, people_resource_e res,
     return OK;
 }
 
-/* The path below the API's location. */
-static const char *people_path_of(request_rec *r)
-{
-    const char *base = people_cfg_base(r);
-    size_t n = strlen(base);
-    return strncmp(r->uri, base, n) == 0 ? r->uri + n : r->uri;
-}
-
 static int people_handler(request_rec *r)
 {
     people_do_set_t built = people_built();
@@ -122,7 +124,8 @@ static int people_handler(request_rec *r)
     if (!people_cfg_api(r)) {
         return DECLINED;
     }
-    call.route = people_route_parse(r->pool, people_path_of(r));
+    call.rq = people_req(r);
+    call.route = people_read_route(r, call.rq);
     people_status_route(r, call.route.resource);
     if (!people_route_served(call.route.resource, built)) {
         call.route.resource = PEOPLE_RES_NONE;
@@ -135,14 +138,13 @@ static int people_handler(request_rec *r)
     if (call.op == PEOPLE_DO_OPTIONS) {
         return people_options(r, call.route.resource, built);
     }
-    call.rq = people_req(r);
     if (!call.rq || !call.rq->authenticated) {
         /* the access checker did not run for this request */
         return people_answer_error(r, HTTP_UNAUTHORIZED,
                                    "an API token is required");
     }
     /* a cross-site write is refused before anything is read or written */
-    if (people_guard_cross_site(r, call.rq) != OK) {
+    if (people_cross_site_guard(r, call.rq) != OK) {
         return OK;
     }
     if (call.route.resource == PEOPLE_RES_NONE) {
@@ -185,7 +187,7 @@ static int people_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
-    people_diag_post_config(pconf, s);
+    people_diag_post_config(pconf, ptemp, s);
     return people_commit_post_config(pconf, s);
 }
 
@@ -200,7 +202,7 @@ static void people_child_init(apr_pool_t *p, server_rec *s)
  * locations that serve it, as mod_proxy does for its URLs. */
 static int people_translate_name(request_rec *r)
 {
-    if (!people_cfg_api(r)) {
+    if (!people_cfg_api(r) && !people_ident_authentication(r)) {
         return DECLINED;
     }
     r->filename = apr_pstrcat(r->pool, "people:", r->uri, NULL);
@@ -217,7 +219,7 @@ static int people_map_to_storage(request_rec *r)
 
 static void people_register_hooks(apr_pool_t *p)
 {
-    (void)p;
+    people_read_configure(p);
     ap_hook_pre_config(people_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(people_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(people_child_init, NULL, NULL, APR_HOOK_MIDDLE);
@@ -227,10 +229,15 @@ static void people_register_hooks(apr_pool_t *p)
                            APR_HOOK_FIRST);
     ap_hook_check_access(people_check_access, NULL, NULL, APR_HOOK_MIDDLE,
                          AP_AUTH_INTERNAL_PER_CONF);
+    ap_hook_check_access_ex(people_check_access_ex, NULL, NULL,
+                            APR_HOOK_FIRST, AP_AUTH_INTERNAL_PER_CONF);
+    people_identity_register_hooks(p);
     ap_hook_handler(people_handler, NULL, NULL, APR_HOOK_MIDDLE);
     people_status_register_hooks(p);
     people_form_register_hooks(p);
     APR_OPTIONAL_HOOK(dbd, post_connect, people_commit_post_connect, NULL,
+                      NULL, APR_HOOK_MIDDLE);
+    APR_OPTIONAL_HOOK(dbd, post_connect, people_guard_post_connect, NULL,
                       NULL, APR_HOOK_MIDDLE);
 }
 

@@ -17,10 +17,19 @@
 #include "mod_people_status.h"
 #include "mod_people_config.h"
 #include "mod_people_http.h"
+#include "mod_people_identity.h"
+#include "mod_people_read.h"
 
 people_req_t *people_req(request_rec *r)
 {
     return ap_get_module_config(r->request_config, &people_module);
+}
+
+people_req_t *people_req_make(request_rec *r)
+{
+    people_req_t *rq = apr_pcalloc(r->pool, sizeof(*rq));
+    ap_set_module_config(r->request_config, &people_module, rq);
+    return rq;
 }
 
 /* Answers 401 with the challenge; DONE. */
@@ -46,9 +55,7 @@ static int people_auth_step(request_rec *r, people_db_t *db, void *baton)
     const char *err = NULL;
     people_rc_e rc;
 
-    rc = people_store_auth(r->pool, db, a->hash,
-                           apr_time_sec(r->request_time), &a->rq->caller,
-                           &err);
+    rc = people_read_caller(r, db, a->hash, a->rq, &err);
     if (rc == PEOPLE_NOT_FOUND) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PEOPLELOGNO(09)
                       "authentication refused for client %s: the token is "
@@ -75,19 +82,13 @@ static people_cred_e people_cred_of(people_token_source_e from)
                                        : PEOPLE_CRED_HEADER;
 }
 
-int people_check_access(request_rec *r)
+/* The token check: OK with the caller in rq, or DONE having refused. */
+static int people_check_token(request_rec *r, people_req_t *rq,
+                              const char *token, people_token_source_e from)
 {
-    people_token_source_e from;
     people_auth_t a;
-    const char *token;
     int rv;
 
-    if (!people_cfg_api(r) || r->method_number == M_OPTIONS) {
-        return DECLINED;
-    }
-    token = people_token_find(r->pool,
-                              apr_table_get(r->headers_in, "Authorization"),
-                              apr_table_get(r->headers_in, "Cookie"), &from);
     if (!token) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, PEOPLELOGNO(11)
                       "authentication refused for client %s: no API token",
@@ -98,15 +99,54 @@ int people_check_access(request_rec *r)
         people_answer_unavailable(r);
         return DONE;
     }
-    a.rq = apr_pcalloc(r->pool, sizeof(*a.rq));
-    ap_set_module_config(r->request_config, &people_module, a.rq);
+    a.rq = rq;
     if ((rv = people_db_run(r, people_auth_step, &a)) != OK) {
         return rv;
     }
     /* %u in the access log shows who called */
-    r->user = apr_pstrdup(r->pool, a.rq->caller.username);
+    r->user = apr_pstrdup(r->pool, rq->caller.username);
     r->ap_auth_type = "Bearer";
-    a.rq->credential = people_cred_of(from);
-    a.rq->authenticated = 1;
+    rq->credential = people_cred_of(from);
+    rq->authenticated = 1;
     return OK;
+}
+
+/* PeopleIdentity token (the default): an access checker, as it always
+ * was, so the location's own Require lines (Require ip...) still apply
+ * after it. */
+int people_check_access(request_rec *r)
+{
+    people_token_source_e from;
+    const char *token;
+
+    if (!people_cfg_api(r) || r->method_number == M_OPTIONS
+        || !people_identity_token_only(r)) {
+        return DECLINED;
+    }
+    token = people_token_find(r->pool,
+                              apr_table_get(r->headers_in, "Authorization"),
+                              apr_table_get(r->headers_in, "Cookie"), &from);
+    return people_check_token(r, people_req_make(r), token, from);
+}
+
+/* PeopleIdentity httpd and token httpd: an access_checker_ex hook, run
+ * first. OK (a valid token, a trusted proxy's user) lets the request skip
+ * httpd's authentication and authorization; DECLINED hands it to them
+ * (AuthType, Require); DONE has refused it. */
+int people_check_access_ex(request_rec *r)
+{
+    people_token_source_e from;
+    people_req_t *rq;
+    const char *token;
+    int rv;
+
+    if (!people_cfg_api(r) || people_identity_token_only(r)) {
+        return DECLINED;
+    }
+    token = people_token_find(r->pool,
+                              apr_table_get(r->headers_in, "Authorization"),
+                              apr_table_get(r->headers_in, "Cookie"), &from);
+    rq = people_req_make(r);
+    rv = people_identity_access(r, rq, token);
+    return rv == PEOPLE_ID_TOKEN ? people_check_token(r, rq, token, from) : rv;
 }

@@ -30,6 +30,7 @@
 #include "mod_people_private.h"
 #include "mod_people_commit.h"
 #include "mod_people_status.h"
+#include "mod_people_guard.h"
 #include "mod_people_config.h"
 #include "mod_people_http.h"
 
@@ -151,10 +152,7 @@ int people_commit_post_config(apr_pool_t *pconf, server_rec *s)
     apr_shm_t *shm;
     apr_status_t rv;
 
-    /* a new child's connections may meet a lock while mod_dbd prepares
-     * their statements (an old child's connection checkpointing as it
-     * closes during a graceful restart): let them wait for it */
-    people_sqlite_wait_on_open(PEOPLE_OPEN_WAIT_MS);
+    people_guard_post_config(pconf, PEOPLE_OPEN_WAIT_MS);
     if ((rv = ap_global_mutex_create(&people_write_mutex, NULL,
                                      people_write_mutex_type, NULL, s, pconf,
                                      0)) != APR_SUCCESS

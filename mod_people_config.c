@@ -15,6 +15,8 @@
 
 #include "mod_people_private.h"
 #include "mod_people_config.h"
+#include "mod_people_identity.h"
+#include "mod_people_guard.h"
 
 #define PEOPLE_DEFAULT_MAX_CONTACTS 100
 #define PEOPLE_DEFAULT_MAX_BODY     65536
@@ -30,6 +32,9 @@ typedef struct {
     apr_off_t max_body;         /* PeopleMaxBody */
     const char *profile_url;    /* PeopleProfileURL */
     apr_array_header_t *cors;   /* PeopleCORSOrigin: origins, or "*" */
+    void *ident;                /* PeopleIdentity and the directives around
+                                 * it (mod_people_identity.c) */
+    int private_data;           /* PeoplePrivateData */
 } people_dir_cfg;
 
 typedef struct {
@@ -45,6 +50,8 @@ void *people_create_dir_cfg(apr_pool_t *p, char *dir)
     c->put_replace = PEOPLE_UNSET;
     c->max_contacts = PEOPLE_UNSET;
     c->max_body = PEOPLE_UNSET;
+    c->ident = people_ident_create(p);
+    c->private_data = PEOPLE_UNSET;
     return c;
 }
 
@@ -66,6 +73,8 @@ void *people_merge_dir_cfg(apr_pool_t *p, void *basev, void *addv)
     c->max_body = PEOPLE_MERGE(max_body, PEOPLE_UNSET);
     c->profile_url = PEOPLE_MERGE(profile_url, NULL);
     c->cors = PEOPLE_MERGE(cors, NULL);
+    c->ident = people_ident_merge(p, base->ident, add->ident);
+    c->private_data = PEOPLE_MERGE(private_data, PEOPLE_UNSET);
     return c;
 }
 
@@ -132,9 +141,25 @@ const char *people_cfg_profile_url(request_rec *r)
     return url ? url : PEOPLE_DEFAULT_PROFILE_URL;
 }
 
+struct people_ident_cfg *people_cfg_ident(request_rec *r)
+{
+    return people_dir_cfg_of(r)->ident;
+}
+
+struct people_ident_cfg *people_cfg_ident_of(void *dconf)
+{
+    return ((people_dir_cfg *)dconf)->ident;
+}
+
 const apr_array_header_t *people_cfg_cors(request_rec *r)
 {
     return people_dir_cfg_of(r)->cors;
+}
+
+people_privacy_e people_cfg_private_data(request_rec *r)
+{
+    int v = people_dir_cfg_of(r)->private_data;
+    return v != PEOPLE_UNSET ? (people_privacy_e)v : PEOPLE_PRIVACY_MEMBERS;
 }
 
 people_durability_e people_cfg_durability(server_rec *s)
@@ -149,29 +174,33 @@ people_durability_e people_cfg_durability(server_rec *s)
 
 static const char *people_set_api(cmd_parms *cmd, void *dconf, int on)
 {
-    APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *prepare;
     people_dir_cfg *c = dconf;
-    people_srv_cfg *sc = people_srv_cfg_of(cmd->server);
-    const ap_directive_t *sec = cmd->directive->parent;
+    const char *bad;
 
     /* the location's path is the API's base, so it must be a plain one
      * (a scope ap_check_cmd_context cannot express: it tells Location and
      * LocationMatch apart only by the section's name) */
-    if (!sec || strcasecmp(sec->directive, "<Location") != 0
-        || !cmd->path || cmd->path[0] != '/') {
-        return "PeopleAPI belongs directly in a <Location \"/path\"> "
-               "section (not LocationMatch, Directory or a regex): the path "
-               "is the API's base";
+    if ((bad = people_guard_api_place(cmd, on)) != NULL) {
+        return bad;
     }
     c->api = on;
     c->base = cmd->path;
-    if (!on || sc->prepared) {
+    return on ? people_cfg_prepare_statements(cmd, "PeopleAPI") : NULL;
+}
+
+const char *people_cfg_prepare_statements(cmd_parms *cmd, const char *who)
+{
+    APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *prepare;
+    people_srv_cfg *sc = people_srv_cfg_of(cmd->server);
+
+    if (sc->prepared) {
         return NULL;
     }
     prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
     if (!prepare) {
-        return "PeopleAPI needs mod_dbd: load mod_dbd (LoadModule dbd_module "
-               "...) before this line";
+        return apr_pstrcat(cmd->pool, who, " needs mod_dbd: load mod_dbd "
+                           "(LoadModule dbd_module ...) before this line",
+                           NULL);
     }
     for (const people_stmt_def_t *d = people_statements; d->label; d++) {
         prepare(cmd->server, d->sql, d->label);
@@ -266,6 +295,26 @@ static const char *people_add_cors_origin(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+static const char *people_set_private_data(cmd_parms *cmd, void *dconf,
+                                           const char *v)
+{
+    people_dir_cfg *c = dconf;
+
+    if (!strcasecmp(v, "members")) {
+        c->private_data = PEOPLE_PRIVACY_MEMBERS;
+    }
+    else if (!strcasecmp(v, "self")) {
+        c->private_data = PEOPLE_PRIVACY_SELF;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "PeoplePrivateData must be members "
+                            "(every member but visitors sees everyone's "
+                            "email and contacts) or self (only the user, "
+                            "admins and the owner), not '%s'", v);
+    }
+    return NULL;
+}
+
 static const char *people_set_durability(cmd_parms *cmd, void *dconf,
                                          const char *v)
 {
@@ -308,6 +357,10 @@ const command_rec people_cmds[] = {
     AP_INIT_ITERATE("PeopleCORSOrigin", people_add_cors_origin, NULL,
                     ACCESS_CONF, "origins (or *) whose pages may call the "
                     "API from a browser"),
+    PEOPLE_IDENTITY_CMDS,
+    AP_INIT_TAKE1("PeoplePrivateData", people_set_private_data, NULL,
+                  ACCESS_CONF, "members (default) or self: who sees other "
+                  "users' email and contacts"),
     AP_INIT_TAKE1("PeopleDurability", people_set_durability, NULL, RSRC_CONF,
                   "group (default), full or normal: when a SQLite write is "
                   "synced to disk"),

@@ -6,6 +6,8 @@
 #include "httpd.h"
 #include "http_config.h"
 
+#include "src/people_directory.h"
+
 /* PeopleDurability: when a SQLite write is on disk before it is answered */
 typedef enum {
     PEOPLE_DURABLE_GROUP = 0,   /* synced before the answer, several commits
@@ -36,6 +38,15 @@ apr_off_t people_cfg_max_body(request_rec *r);
 const char *people_cfg_profile_url(request_rec *r);
 /* PeopleCORSOrigin: the origins (or "*"), NULL when none is set. */
 const apr_array_header_t *people_cfg_cors(request_rec *r);
+/* The identity settings (mod_people_identity.c), from a request or from
+ * a directive handler's per-directory config. */
+struct people_ident_cfg *people_cfg_ident(request_rec *r);
+struct people_ident_cfg *people_cfg_ident_of(void *dconf);
+/* Has mod_dbd prepare the module's statements for this server, once;
+ * who names the directive in the error when mod_dbd is missing. */
+const char *people_cfg_prepare_statements(cmd_parms *cmd, const char *who);
+/* PeoplePrivateData (default members): who sees others' private data. */
+people_privacy_e people_cfg_private_data(request_rec *r);
 /* PeopleDurability of a server (default group). */
 people_durability_e people_cfg_durability(server_rec *s);
 

@@ -73,13 +73,16 @@ int people_contacts_write(request_rec *r, const people_call_t *call)
     const char *msg;
     json_t *root = NULL;
 
-    /* the body (JSON or form) is read and checked before a database
-     * connection is held, and a body that is not understood changes
-     * nothing */
+    /* the body (JSON or form) is read and checked before the write lock
+     * is taken (the access checker already holds the request's database
+     * connection); a body that is not understood, or that names more
+     * items than a user may hold, changes nothing and takes no lock */
     if (people_read_body_object(r, &root) != OK) {
         return DONE;
     }
-    if ((msg = people_body_contacts(r->pool, root, &x.body)) != NULL) {
+    if ((msg = people_body_contacts(r->pool, root, &x.body)) != NULL
+        || (msg = people_body_too_many(r->pool, x.body,
+                                       people_cfg_max_contacts(r)))) {
         return people_answer_error(r, HTTP_BAD_REQUEST, msg);
     }
     return people_db_run(r, people_contacts_step, &x);

@@ -15,7 +15,13 @@ void people_cors_headers(request_rec *r)
     const char *origin = apr_table_get(r->headers_in, "Origin");
     int i, ok = 0, any = 0;
 
-    if (!cors || !origin) {
+    if (!cors) {
+        return;
+    }
+    /* every answer of the location depends on Origin, also one made for a
+     * request without it: a shared cache must not give that one to a page */
+    apr_table_merge(r->err_headers_out, "Vary", "Origin");
+    if (!origin) {
         return;
     }
     for (i = 0; i < cors->nelts; i++) {
@@ -23,7 +29,6 @@ void people_cors_headers(request_rec *r)
         any |= !strcmp(o, "*");
         ok |= !strcasecmp(o, origin);
     }
-    apr_table_merge(r->err_headers_out, "Vary", "Origin");
     if (!ok && !any) {
         return;
     }

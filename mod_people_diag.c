@@ -1,9 +1,11 @@
 /* Database diagnostics for the error log: which database a server uses
  * (read from the configuration tree) and what keeps it from working. */
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "httpd.h"
+#include "ap_mpm.h"
 #include "http_config.h"
 #include "util_cfgtree.h"
 #include "unixd.h"
@@ -11,13 +13,18 @@
 #include "apr_hash.h"
 #include "apr_strings.h"
 
+#include "src/people_sizing.h"
+
 #include "mod_people_private.h"
 #include "mod_people_diag.h"
+#include "mod_people_read.h"
 
-/* A server's DBDriver and DBDParams, as its configuration lines say. */
+/* A server's DBDriver, DBDParams and DBDMax, as its configuration lines
+ * say. */
 typedef struct {
     const char *driver;
     const char *params;
+    int max;                    /* DBDMax, or -1 when no line sets it */
 } people_dbd_lines_t;
 
 /* server_rec * -> people_dbd_lines_t *, made anew at each start in pconf
@@ -29,6 +36,7 @@ static people_dbd_lines_t *people_lines_of(apr_pool_t *p, server_rec *s)
     people_dbd_lines_t *l = apr_hash_get(people_dbd_lines, &s, sizeof(s));
     if (!l) {
         l = apr_pcalloc(p, sizeof(*l));
+        l->max = -1;
         apr_hash_set(people_dbd_lines, apr_pmemdup(p, &s, sizeof(s)),
                      sizeof(s), l);
     }
@@ -66,13 +74,50 @@ static void people_note_dbd_lines(apr_pool_t *p, const ap_directive_t *d,
         else if (!strcasecmp(d->directive, "DBDParams")) {
             people_lines_of(p, s)->params = ap_getword_conf(p, &args);
         }
+        else if (!strcasecmp(d->directive, "DBDMax")) {
+            people_lines_of(p, s)->max = atoi(ap_getword_conf(p, &args));
+        }
         else if (d->first_child) {
             people_note_dbd_lines(p, d->first_child, s, main_s);
         }
     }
 }
 
-void people_diag_post_config(apr_pool_t *pconf, server_rec *s)
+/* Start-up warnings about what makes the API slow rather than wrong:
+ * threads of a process that can outnumber its database connections (once
+ * for the main server's pool, once for each virtual host's own), and SQLite
+ * configured by someone else first. */
+static void people_diag_sizing(apr_pool_t *p, server_rec *s,
+                               const people_dbd_lines_t *main_l)
+{
+    int threaded = 0, threads = 1, sqlite = 0;
+    server_rec *v;
+
+    if (ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded) != APR_SUCCESS
+        || threaded == AP_MPMQ_NOT_SUPPORTED
+        || ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS) {
+        threads = 1;
+    }
+    for (v = s; v; v = v->next) {
+        const people_dbd_lines_t *l = people_lines_of(p, v);
+        const char *w;
+        if (!l->driver) {
+            continue;
+        }
+        sqlite |= !strcasecmp(l->driver, "sqlite3");
+        if (v != s && l->max == main_l->max && l->driver == main_l->driver) {
+            continue;
+        }
+        if ((w = people_sizing_dbd_warning(p, threads, l->max))) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, v, PEOPLELOGNO(18)
+                         "%s", w);
+        }
+    }
+    people_read_check(s, sqlite);
+}
+
+void people_diag_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
+                             server_rec *s)
 {
     people_dbd_lines_t *main_l;
     server_rec *v;
@@ -84,9 +129,32 @@ void people_diag_post_config(apr_pool_t *pconf, server_rec *s)
     for (v = s->next; v; v = v->next) {
         people_dbd_lines_t *l = people_lines_of(pconf, v);
         if (!l->driver && !l->params) {
-            *l = *main_l;
+            l->driver = main_l->driver;
+            l->params = main_l->params;
+        }
+        if (l->max < 0) {
+            l->max = main_l->max;
         }
     }
+    people_diag_sizing(ptemp, s, main_l);
+}
+
+apr_array_header_t *people_diag_sqlite_files(apr_pool_t *p)
+{
+    apr_array_header_t *files = apr_array_make(p, 2, sizeof(const char *));
+    apr_hash_t *seen = apr_hash_make(p);
+    apr_hash_index_t *hi;
+
+    for (hi = apr_hash_first(p, people_dbd_lines); hi;
+         hi = apr_hash_next(hi)) {
+        const people_dbd_lines_t *l = apr_hash_this_val(hi);
+        if (l->driver && l->params && !strcasecmp(l->driver, "sqlite3")
+            && !apr_hash_get(seen, l->params, APR_HASH_KEY_STRING)) {
+            apr_hash_set(seen, l->params, APR_HASH_KEY_STRING, "");
+            APR_ARRAY_PUSH(files, const char *) = l->params;
+        }
+    }
+    return files;
 }
 
 /* The database files that the user httpd runs as cannot write, each with

@@ -17,6 +17,7 @@
 #include "mod_people_private.h"
 #include "mod_people_config.h"
 #include "mod_people_form.h"
+#include "mod_people_guard.h"
 #include "mod_people_http.h"
 
 static ap_filter_rec_t *people_limit_filter;
@@ -96,6 +97,7 @@ static int people_read_form(request_rec *r, json_t **root)
     status = ap_parse_form_data(r, f, &pairs, (apr_size_t)keys,
                                 (apr_size_t)max);
     ap_remove_input_filter(f);
+    people_guard_body_read(r);
     if (status == HTTP_REQUEST_ENTITY_TOO_LARGE) {
         return people_refuse_body(r, status, too_large);
     }

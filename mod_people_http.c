@@ -22,6 +22,7 @@
 #include "mod_people_config.h"
 #include "mod_people_cors.h"
 #include "mod_people_diag.h"
+#include "mod_people_guard.h"
 #include "mod_people_http.h"
 
 /* ---------------------------------------------------------------------
@@ -32,6 +33,7 @@ int people_send_json(request_rec *r, int status, const char *body,
                      size_t len)
 {
     people_cors_headers(r);
+    people_guard_unread_body(r);
     r->status = status;
     ap_set_content_type(r, "application/json; charset=utf-8");
     apr_table_setn(r->headers_out, "Cache-Control", "private, no-cache");
@@ -218,6 +220,7 @@ int people_read_json_body(request_rec *r, char **buf, size_t *len)
         return DONE;
     }
     status = people_read_body(r, max, buf, len);
+    people_guard_body_read(r);
     if (status == OK) {
         return OK;
     }
@@ -256,12 +259,11 @@ int people_db_error(request_rec *r, const char *what, const char *err)
 
 people_db_t people_db_of(ap_dbd_t *dbd)
 {
-    people_db_t db = {dbd->driver, dbd->handle, dbd->prepared};
+    people_db_t db = {dbd->driver, dbd->handle, dbd->prepared, NULL};
     return db;
 }
 
-/* The request's database connection, or NULL (mod_dbd has logged why). */
-static ap_dbd_t *people_dbd_acquire(request_rec *r)
+ap_dbd_t *people_dbd_acquire(request_rec *r)
 {
     ap_dbd_t *dbd = people_dbd_acquire_fn ? people_dbd_acquire_fn(r) : NULL;
     if (!dbd) {
@@ -297,8 +299,18 @@ int people_db_run(request_rec *r, people_db_step_fn step, void *baton)
         people_answer_unavailable(r);
         return DONE;
     }
+    /* The one retry of the module. A step returns PEOPLE_DB_RETRY only
+     * for a failure before COMMIT (people_answer_rc), when nothing of it
+     * is stored; a failed COMMIT (PEOPLE_COMMIT_FAILED) is answered 503
+     * by the step itself: on PostgreSQL a connection lost during COMMIT
+     * leaves the write stored or not, and running it again could apply it
+     * twice. */
     for (tried = 0; ; tried++) {
         people_db_t db = people_db_of(dbd);
+        people_req_t *rq = people_req(r);
+        /* on SQLite, the reader the access checker found for this
+         * connection: a write's read-back joins its transaction on it */
+        db.native = rq ? rq->native : NULL;
         if ((rv = step(r, &db, baton)) != PEOPLE_DB_RETRY) {
             return rv;
         }
@@ -340,4 +352,10 @@ int people_user_id(request_rec *r, people_db_t *db,
 int people_may_see_all(const people_caller_t *who, const char *id)
 {
     return who->is_admin || who->is_owner || strcmp(who->id, id) == 0;
+}
+
+int people_may_see_private(request_rec *r, const people_caller_t *who,
+                           const char *id)
+{
+    return people_sees_private(people_cfg_private_data(r), who, id);
 }

@@ -67,6 +67,10 @@ int people_read_json_body(request_rec *r, char **buf, size_t *len);
 /* post_config: finds mod_dbd's ap_dbd_acquire. */
 void people_http_post_config(void);
 
+/* The request's database connection (mod_dbd keeps it for the request),
+ * or NULL (mod_dbd has logged why). */
+ap_dbd_t *people_dbd_acquire(request_rec *r);
+
 /* The connection's fields as the store takes them. */
 people_db_t people_db_of(ap_dbd_t *dbd);
 
@@ -91,8 +95,13 @@ int people_db_run(request_rec *r, people_db_step_fn step, void *baton);
 int people_user_id(request_rec *r, people_db_t *db,
                    const people_call_t *call, const char **id);
 
-/* Whether the caller may see a user's private data and write it: the
- * user themself, an admin or the owner. */
+/* Whether the caller may write a user's data: the user themself, an
+ * admin or the owner. */
 int people_may_see_all(const people_caller_t *who, const char *id);
+
+/* Whether the caller sees a user's private data (email, contacts) under
+ * the location's PeoplePrivateData. */
+int people_may_see_private(request_rec *r, const people_caller_t *who,
+                           const char *id);
 
 #endif

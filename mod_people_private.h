@@ -26,8 +26,15 @@ APLOG_USE_MODULE(people);
  *   12-14  trace1: route and operation, commit number, sync
  *   15-16  a write that failed at or after COMMIT
  *   17     no shared memory for the server-status counters
+ *   18-20  the read path: sizing and SQLite warnings at start-up, native
+ *          reads off for a connection
+ *   21     a directory request refused (400), at info
+ *   22     database files made private, at notice
+ *   60-68  identity from httpd and the token endpoint
+ *          (mod_people_identity.c, mod_people_authn.c); 60, 64, 66 are
+ *          refusals at info
  *   40-41  refused writes, at info: cross-site (40), not permitted (41)
- * Next free tag: PEOPLE18 */
+ * Next free tag: PEOPLE23 (and PEOPLE69 in the identity range) */
 #define PEOPLELOGNO(n) "PEOPLE" #n ": "
 
 /* How the caller proved who they are. A browser sends a cookie and httpd's
@@ -40,15 +47,27 @@ typedef enum {
     PEOPLE_CRED_HTTPD           /* httpd's own authentication (r->user) */
 } people_cred_e;
 
-/* Per request: the caller, as the access checker found it. */
+/* Per request: the caller, as the access checker found it; the route,
+ * parsed once; on SQLite, the connection's native reader and, for a GET of
+ * a profile, that profile read with the token in one transaction (prof
+ * NULL when there is no such user). */
 typedef struct {
     people_caller_t caller;
     people_cred_e credential;
     int authenticated;
+    int routed;
+    people_route_t route;
+    struct people_native_t *native;
+    int prof_read;
+    people_profile_t *prof;
 } people_req_t;
 
 /* The request's state, NULL when the access checker did not run. */
 people_req_t *people_req(request_rec *r);
+
+/* A new, empty state for the request (not authenticated), attached to
+ * it: what an access checker fills in. */
+people_req_t *people_req_make(request_rec *r);
 
 /* What the handler hands each operation's handler. */
 typedef struct {
@@ -65,12 +84,15 @@ typedef int (*people_handler_fn)(request_rec *r, const people_call_t *call);
  * mod_people.c dispatches to them). */
 int people_profile_get(request_rec *r, const people_call_t *call);
 int people_contacts_write(request_rec *r, const people_call_t *call);
+int people_directory_list(request_rec *r, const people_call_t *call);
 int people_profile_put(request_rec *r, const people_call_t *call);
 int people_user_add(request_rec *r, const people_call_t *call);
 int people_users_set_status(request_rec *r, const people_call_t *call);
 int people_user_delete(request_rec *r, const people_call_t *call);
 
-/* The access checker (mod_people_auth.c). */
+/* The access checkers (mod_people_auth.c): people_check_access for
+ * PeopleIdentity token, people_check_access_ex for the others. */
 int people_check_access(request_rec *r);
+int people_check_access_ex(request_rec *r);
 
 #endif

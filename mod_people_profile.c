@@ -14,15 +14,24 @@ static int people_profile_step(request_rec *r, people_db_t *db, void *baton)
     const people_caller_t *who = &call->rq->caller;
     people_profile_t *u = NULL;
     const char *id, *err = NULL, *inm, *etag;
+    people_rc_e rc;
     int rv, full;
 
-    if ((rv = people_user_id(r, db, call, &id)) != OK
-        || (rv = people_answer_rc(r, people_store_profile(r->pool, db, id, &u,
-                                                          &err),
-                                  "reading a profile", err)) != OK) {
+    if (call->rq->prof_read) {
+        /* read with the token, in its transaction */
+        u = call->rq->prof;
+        rc = u ? PEOPLE_OK : PEOPLE_NOT_FOUND;
+    }
+    else if ((rv = people_user_id(r, db, call, &id)) != OK) {
         return rv;
     }
-    full = people_may_see_all(who, u->id);
+    else {
+        rc = people_store_profile(r->pool, db, id, &u, &err);
+    }
+    if ((rv = people_answer_rc(r, rc, "reading a profile", err)) != OK) {
+        return rv;
+    }
+    full = people_may_see_private(r, who, u->id);
     inm = apr_table_get(r->headers_in, "If-None-Match");
     if (inm && people_etag_listed(inm, etag = people_etag(r->pool, u, full),
                                   0)) {

@@ -5,6 +5,8 @@
 #                          GET, PUT), the raw SQLite commit rate, RSS over
 #                          200k requests; about 4 minutes; prints a table and
 #                          writes bench/results/latest.txt and latest.json
+#   make bench-directory   the directory's pages (also part of make bench):
+#                          bench/results/directory.txt and directory.json
 #   make bench-callgrind   instructions per request and the top functions,
 #                          httpd -X under callgrind (slow, a few minutes);
 #                          writes bench/results/callgrind.txt
@@ -18,7 +20,9 @@ BENCH_DIR    := bench
 BENCH_ARGS   ?=
 BENCH_BUILD   = $(BUILD)/bench
 
-.PHONY: bench bench-callgrind
+BENCH_DIRECTORY_ARGS ?=
+
+.PHONY: bench bench-callgrind bench-directory
 
 $(BENCH_BUILD)/sqlite_commit: $(BENCH_DIR)/sqlite_commit.c
 	@mkdir -p $(dir $@)
@@ -29,6 +33,20 @@ $(BENCH_BUILD)/sqlite_commit: $(BENCH_DIR)/sqlite_commit.c
 # packages)
 bench: deps build $(BENCH_BUILD)/sqlite_commit
 	$(PYTHON) $(BENCH_DIR)/bench.py run --build $(BUILD) $(BENCH_ARGS)
+	$(PYTHON) $(BENCH_DIR)/directory.py --build $(BUILD) $(BENCH_DIRECTORY_ARGS)
+
+# the directory alone: 10,000 people side by side with static files, then
+# page times at 1,000 / 10,000 / 100,000 people (about 3 minutes);
+# bench/results/directory.txt and .json
+bench-directory: deps build
+	$(PYTHON) $(BENCH_DIR)/directory.py --build $(BUILD) $(BENCH_DIRECTORY_ARGS)
 
 bench-callgrind: deps build
 	$(PYTHON) $(BENCH_DIR)/bench.py callgrind --build $(BUILD) $(BENCH_ARGS)
+
+# make bench-import: users/s of people-admin import and sync-ldap at 10,000
+# and 100,000 users (a private slapd on loopback); writes
+# bench/results/import.txt
+.PHONY: bench-import
+bench-import: deps build
+	$(PYTHON) $(BENCH_DIR)/import_bench.py --build $(BUILD)

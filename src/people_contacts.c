@@ -3,6 +3,7 @@
 #include <string.h>
 #include <apr_strings.h>
 #include <apr_lib.h>
+#include <apr_hash.h>
 #include <jansson.h>
 
 #include "people_contacts.h"
@@ -291,69 +292,114 @@ const char *people_body_parse(apr_pool_t *p, const char *buf, size_t len,
 
 #define CONTACT(a, i) (&APR_ARRAY_IDX((a), (i), people_contact_t))
 
-static int has_pair(const apr_array_header_t *list, const char *type,
-                    const char *value)
+/* The apply step runs inside the write lock: every rule below is linear
+ * in the stored and body lists, through hash tables keyed by the
+ * lowercased type (types compare case-insensitively) and by type and
+ * value. */
+
+/* What the body says about one type. */
+typedef struct {
+    const char *spelling;       /* of the type's first body entry */
+    apr_array_header_t *values; /* non-empty values, each once, body order */
+    apr_hash_t *seen;           /* those values */
+    int any_empty;              /* an entry without a value */
+    int done;                   /* merge: placed in the output already */
+} type_rec_t;
+
+/* The body by type, and the types in order of first appearance. */
+typedef struct {
+    apr_hash_t *by_type;        /* lowercase type -> type_rec_t */
+    apr_array_header_t *order;  /* type_rec_t *, first appearance */
+} body_index_t;
+
+static const char *type_key(apr_pool_t *p, const char *type)
 {
-    int i;
-    for (i = 0; i < list->nelts; i++) {
-        if (people_type_eq(CONTACT(list, i)->type, type)
-            && strcmp(CONTACT(list, i)->value, value) == 0) {
-            return 1;
-        }
+    char *k = apr_pstrdup(p, type), *c;
+    for (c = k; *c; c++) {
+        *c = (char)apr_tolower(*c);
     }
-    return 0;
+    return k;
 }
 
-static int has_type(const apr_array_header_t *list, const char *type)
+static type_rec_t *type_rec(const body_index_t *ix, apr_pool_t *p,
+                            const char *type)
 {
-    int i;
-    for (i = 0; i < list->nelts; i++) {
-        if (people_type_eq(CONTACT(list, i)->type, type)) {
-            return 1;
-        }
-    }
-    return 0;
+    return apr_hash_get(ix->by_type, type_key(p, type), APR_HASH_KEY_STRING);
 }
 
-/* Appends the body's non-empty entries of one type to out, each pair once,
- * under the given spelling. */
-static void push_type(apr_array_header_t *out, const apr_array_header_t *body,
-                      const char *type, const char *spelling)
+static body_index_t index_body(apr_pool_t *p, const apr_array_header_t *body)
 {
+    body_index_t ix;
     int i;
+
+    ix.by_type = apr_hash_make(p);
+    ix.order = apr_array_make(p, 8, sizeof(type_rec_t *));
     for (i = 0; i < body->nelts; i++) {
         const people_contact_t *c = CONTACT(body, i);
-        if (people_type_eq(c->type, type) && *c->value
-            && !has_pair(out, spelling, c->value)) {
-            people_contact_t *n = apr_array_push(out);
-            n->type = spelling;
-            n->value = c->value;
+        const char *key = type_key(p, c->type);
+        type_rec_t *r = apr_hash_get(ix.by_type, key, APR_HASH_KEY_STRING);
+
+        if (!r) {
+            r = apr_pcalloc(p, sizeof(*r));
+            r->spelling = c->type;
+            r->values = apr_array_make(p, 2, sizeof(const char *));
+            r->seen = apr_hash_make(p);
+            apr_hash_set(ix.by_type, key, APR_HASH_KEY_STRING, r);
+            APR_ARRAY_PUSH(ix.order, type_rec_t *) = r;
         }
+        if (!*c->value) {
+            r->any_empty = 1;
+        }
+        else if (!apr_hash_get(r->seen, c->value, APR_HASH_KEY_STRING)) {
+            apr_hash_set(r->seen, c->value, APR_HASH_KEY_STRING, "");
+            APR_ARRAY_PUSH(r->values, const char *) = c->value;
+        }
+    }
+    return ix;
+}
+
+/* Appends a type's body values to out under the given spelling. */
+static void push_values(apr_array_header_t *out, const type_rec_t *r,
+                        const char *spelling)
+{
+    int i;
+    for (i = 0; i < r->values->nelts; i++) {
+        people_contact_t *n = apr_array_push(out);
+        n->type = spelling;
+        n->value = APR_ARRAY_IDX(r->values, i, const char *);
     }
 }
 
 /* Set: the body's list in body order, empty values left out, each pair
  * once, each type under the spelling of its first kept entry. */
-static void apply_set(apr_array_header_t *out,
+static void apply_set(apr_pool_t *p, apr_array_header_t *out,
                       const apr_array_header_t *body)
 {
-    int i, j;
+    apr_hash_t *spelling = apr_hash_make(p);   /* type key -> spelling */
+    apr_hash_t *pairs = apr_hash_make(p);      /* "key:value" */
+    int i;
+
     for (i = 0; i < body->nelts; i++) {
         const people_contact_t *c = CONTACT(body, i);
-        const char *spelling = c->type;
+        const char *key, *pair, *sp;
         people_contact_t *n;
 
-        if (!*c->value || has_pair(out, c->type, c->value)) {
+        if (!*c->value) {
             continue;
         }
-        for (j = 0; j < out->nelts; j++) {
-            if (people_type_eq(CONTACT(out, j)->type, c->type)) {
-                spelling = CONTACT(out, j)->type;
-                break;
-            }
+        key = type_key(p, c->type);
+        /* ':' is not a type character, so the pair key is unambiguous */
+        pair = apr_pstrcat(p, key, ":", c->value, NULL);
+        if (apr_hash_get(pairs, pair, APR_HASH_KEY_STRING)) {
+            continue;
+        }
+        apr_hash_set(pairs, pair, APR_HASH_KEY_STRING, "");
+        if (!(sp = apr_hash_get(spelling, key, APR_HASH_KEY_STRING))) {
+            sp = c->type;
+            apr_hash_set(spelling, key, APR_HASH_KEY_STRING, sp);
         }
         n = apr_array_push(out);
-        n->type = spelling;
+        n->type = sp;
         n->value = c->value;
     }
 }
@@ -361,49 +407,62 @@ static void apply_set(apr_array_header_t *out,
 /* Merge: each type the body names replaces the stored entries of that type,
  * at the place of the first stored one; new types are appended in body
  * order; other types are left alone. A stored type keeps its spelling. */
-static void apply_merge(apr_array_header_t *out,
+static void apply_merge(apr_pool_t *p, apr_array_header_t *out,
                         const apr_array_header_t *stored,
                         const apr_array_header_t *body)
 {
+    body_index_t ix = index_body(p, body);
     int i;
 
     for (i = 0; i < stored->nelts; i++) {
         const people_contact_t *c = CONTACT(stored, i);
-        if (!has_type(body, c->type)) {
+        type_rec_t *r = type_rec(&ix, p, c->type);
+        if (!r) {
             *(people_contact_t *)apr_array_push(out) = *c;
         }
-        else if (!has_type(out, c->type)) {
-            /* the first stored entry of a type the body names: put the
-             * body's entries here (again for a later entry of the type when
-             * the body's were all empty, which adds nothing) */
-            push_type(out, body, c->type, c->type);
+        else if (!r->done) {
+            /* the first stored entry of a type the body names: the body's
+             * entries go here; later stored entries of the type go */
+            r->done = 1;
+            push_values(out, r, c->type);
         }
     }
-    for (i = 0; i < body->nelts; i++) {
-        const char *type = CONTACT(body, i)->type;
-        if (!has_type(stored, type) && !has_type(out, type)) {
-            push_type(out, body, type, type);
+    for (i = 0; i < ix.order->nelts; i++) {
+        type_rec_t *r = APR_ARRAY_IDX(ix.order, i, type_rec_t *);
+        if (!r->done) {
+            r->done = 1;
+            push_values(out, r, r->spelling);
         }
     }
 }
 
-static void apply_delete(apr_array_header_t *out,
+/* Delete: each body item removes the stored entries of its type, or only
+ * the one with its value when it has one. */
+static void apply_delete(apr_pool_t *p, apr_array_header_t *out,
                          const apr_array_header_t *stored,
                          const apr_array_header_t *body)
 {
-    int i, j;
+    body_index_t ix = index_body(p, body);
+    int i;
+
     for (i = 0; i < stored->nelts; i++) {
         const people_contact_t *c = CONTACT(stored, i);
-        int drop = 0;
-        for (j = 0; j < body->nelts && !drop; j++) {
-            const people_contact_t *d = CONTACT(body, j);
-            drop = people_type_eq(c->type, d->type)
-                   && (!*d->value || strcmp(c->value, d->value) == 0);
-        }
-        if (!drop) {
+        type_rec_t *r = type_rec(&ix, p, c->type);
+        if (!r || (!r->any_empty
+                   && !apr_hash_get(r->seen, c->value, APR_HASH_KEY_STRING))) {
             *(people_contact_t *)apr_array_push(out) = *c;
         }
     }
+}
+
+const char *people_body_too_many(apr_pool_t *p,
+                                 const apr_array_header_t *body, int max)
+{
+    if (body->nelts <= max) {
+        return NULL;
+    }
+    return apr_psprintf(p, "a user may hold at most %d contacts; this "
+                        "request names %d", max, body->nelts);
 }
 
 apr_array_header_t *people_contacts_apply(apr_pool_t *p, people_op_e op,
@@ -415,13 +474,13 @@ apr_array_header_t *people_contacts_apply(apr_pool_t *p, people_op_e op,
                                              sizeof(people_contact_t));
     switch (op) {
     case PEOPLE_OP_SET:
-        apply_set(out, body);
+        apply_set(p, out, body);
         break;
     case PEOPLE_OP_MERGE:
-        apply_merge(out, stored, body);
+        apply_merge(p, out, stored, body);
         break;
     case PEOPLE_OP_DELETE:
-        apply_delete(out, stored, body);
+        apply_delete(p, out, stored, body);
         break;
     }
     return out;

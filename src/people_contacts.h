@@ -68,9 +68,16 @@ const char *people_contacts_from(apr_pool_t *p, json_t *contacts,
 json_t *people_json_get_ci(json_t *obj, const char *key, int *dup);
 
 /* Applies one write to the stored list and returns the new list (a fresh
- * array; neither input is changed). */
+ * array; neither input is changed). Linear in the sizes of both lists. */
 apr_array_header_t *people_contacts_apply(apr_pool_t *p, people_op_e op,
                                           const apr_array_header_t *stored,
                                           const apr_array_header_t *body);
+
+/* A write's body may name at most max items (PeopleMaxContacts), whatever
+ * it does: checked before any lock is taken, so that the work done inside
+ * the write lock stays bounded. Returns NULL when the body is within the
+ * limit, else the message of a 400 answer. */
+const char *people_body_too_many(apr_pool_t *p,
+                                 const apr_array_header_t *body, int max);
 
 #endif

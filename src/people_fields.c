@@ -58,3 +58,47 @@ const char *people_field_problem(people_field_kind_e kind, const char *value,
         return n > PEOPLE_TEXT_MAX ? "must be at most 255 characters" : NULL;
     }
 }
+
+/* The directory's literal path segments: routes, never user names. */
+static const char *const route_words[] = {
+    "status", "filter", "simple", "search", "email", NULL
+};
+
+const char *people_username_problem(const char *name)
+{
+    size_t len = strlen(name);
+    const char *c;
+    int i;
+
+    if (len == 0 || len > 255) {
+        return "must be 1 to 255 bytes";
+    }
+    if (!people_utf8_valid(name, len)) {
+        return "is not valid UTF-8";
+    }
+    for (c = name; *c; c++) {
+        if ((unsigned char)*c <= 0x20 || *c == 0x7f
+            || ((unsigned char)*c == 0xc2 && (unsigned char)c[1] <= 0x9f)) {
+            return "contains a space or a control character";
+        }
+        if (*c == '/') {
+            return "contains '/'";
+        }
+    }
+    if (!strcmp(name, ".") || !strcmp(name, "..")) {
+        return "is a path segment ('.' or '..')";
+    }
+    if (*name == '@') {
+        return "starts with '@' (reserved for routes such as @self)";
+    }
+    if (len >= 5 && !strcasecmp(name + len - 5, ".json")) {
+        return "ends in '.json' (the API strips it from paths)";
+    }
+    for (i = 0; route_words[i]; i++) {
+        if (!strcasecmp(name, route_words[i])) {
+            return "is a route of the API (status, filter, simple, search, "
+                   "email)";
+        }
+    }
+    return NULL;
+}

@@ -30,4 +30,13 @@ people_field_kind_e people_field_kind(const char *key);
 const char *people_field_problem(people_field_kind_e kind, const char *value,
                                  size_t len);
 
+/* Checks a user name people-admin is asked to create (spec section 3): it
+ * must be reachable as /{userid} and shadow no route. Refused: empty or
+ * longer than 255 bytes, not valid UTF-8, a space or control character,
+ * '/', ".", "..", a name ending in ".json", one starting with '@', and the
+ * directory's literal segments (status, filter, simple, search, email),
+ * case-insensitively. A UUID is refused by the caller (it routes as an
+ * id). Returns NULL when the name is fine, else a static reason. */
+const char *people_username_problem(const char *name);
+
 #endif

@@ -9,6 +9,7 @@
 #include "people_contacts.h"
 #include "people_fields.h"
 #include "people_route.h"
+#include "people_identity.h"
 
 typedef enum {
     K_NAME,                     /* 1-64 characters, not null */
@@ -236,6 +237,18 @@ static const char *lookup(apr_pool_t *p, json_t *root, const char *key,
     return dup ? apr_psprintf(p, "the body names %s twice", key) : NULL;
 }
 
+/* A user name a new user may have: people-admin's rule (people_fields.c),
+ * and not a UUID (which routes as an id). */
+static const char *username_problem(apr_pool_t *p, const char *name)
+{
+    const char *bad = people_username_problem(name);
+    if (bad) {
+        return bad;
+    }
+    return people_uuid_normalise(p, name)
+           ? "cannot be a UUID (it would read as an id)" : NULL;
+}
+
 static const char *read_create(apr_pool_t *p, json_t *root,
                                people_patch_t *out)
 {
@@ -261,7 +274,7 @@ static const char *read_create(apr_pool_t *p, json_t *root,
             || strlen(json_string_value(v)) != json_string_length(v)) {
             return "userName must be a string without control characters";
         }
-        if ((problem = people_username_problem(p, json_string_value(v)))) {
+        if ((problem = username_problem(p, json_string_value(v)))) {
             return apr_psprintf(p, "userName %s", problem);
         }
         out->username = apr_pstrdup(p, json_string_value(v));
@@ -428,42 +441,6 @@ const char *people_patch_forbidden(apr_pool_t *p, const char *caller_id,
     return NULL;
 }
 
-/* Literal segments of the API's routes: never user names. */
-static const char *const route_words[] = {
-    "status", "filter", "simple", "search", "email", NULL
-};
-
-const char *people_username_problem(apr_pool_t *p, const char *name)
-{
-    size_t n = strlen(name), chars = 0, i;
-    int w;
-
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)name[i];
-        if (c == '/' || c <= 0x20 || c == 0x7f) {
-            return "must not hold spaces, slashes or control characters";
-        }
-        chars += (c & 0xc0) != 0x80;
-    }
-    if (chars < 1 || chars > 64) {
-        return "must be 1 to 64 characters";
-    }
-    if (people_value_problem(name, n)) {
-        return "must be UTF-8 without control characters";
-    }
-    if (name[0] == '@' || !strcmp(name, ".") || !strcmp(name, "..")
-        || (n >= 5 && !strcasecmp(name + n - 5, ".json"))
-        || people_uuid_normalise(p, name)) {
-        return "cannot be a user name (it would read as a route or an id)";
-    }
-    for (w = 0; route_words[w]; w++) {
-        if (!strcasecmp(name, route_words[w])) {
-            return "cannot be a user name (it would read as a route)";
-        }
-    }
-    return NULL;
-}
-
 const char *people_username_from_email(apr_pool_t *p, const char *email)
 {
     const char *at = strchr(email, '@');
@@ -477,18 +454,7 @@ const char *people_username_from_email(apr_pool_t *p, const char *email)
         }
     }
     out[o] = '\0';
-    return o && !people_username_problem(p, out) ? out : "user";
-}
-
-const char *people_time_format(apr_pool_t *p, apr_int64_t epoch)
-{
-    time_t t = (time_t)epoch;
-    struct tm tm;
-    char buf[40];
-
-    gmtime_r(&t, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S.0000000Z", &tm);
-    return apr_pstrdup(p, buf);
+    return o && !username_problem(p, out) ? out : "user";
 }
 
 int people_user_status_parse(const char *s)

@@ -81,19 +81,10 @@ const char *people_patch_forbidden(apr_pool_t *p, const char *caller_id,
                                    const people_profile_t *target,
                                    const people_patch_t *pt);
 
-/* A user name a new user may have: 1 to 64 characters of UTF-8 without
- * spaces, slashes or control characters, not a UUID, not a route word
- * (status, filter, simple, search, email, anything starting with @, ".",
- * "..", ending in .json). NULL when fine, else what is wrong. */
-const char *people_username_problem(apr_pool_t *p, const char *name);
-
 /* A user name made from an email's local part: the characters
  * A-Z a-z 0-9 . _ - of it (at most 48), or "user" when none are left or
  * the result could not be a user name. */
 const char *people_username_from_email(apr_pool_t *p, const char *email);
-
-/* The answer's time format for an epoch time in seconds. */
-const char *people_time_format(apr_pool_t *p, apr_int64_t epoch);
 
 /* A status by number or name (1/Active, 2/Terminated, 4/LeaveOfAbsence,
  * case-insensitive); 0 when it is none. */

@@ -42,6 +42,48 @@ typedef struct {
     apr_array_header_t *contacts;   /* of people_contact_t, stored order */
 } people_profile_t;
 
+/* The keys of a profile answer, in the order they are written; a set of
+ * them (bit 1 << PEOPLE_F_x) is a projection (`fields=`, /simple/filter).
+ * `id` is always written. */
+typedef enum {
+    PEOPLE_F_ID, PEOPLE_F_USERNAME, PEOPLE_F_FIRSTNAME, PEOPLE_F_LASTNAME,
+    PEOPLE_F_DISPLAYNAME, PEOPLE_F_EMAIL, PEOPLE_F_BIRTHDAY, PEOPLE_F_SEX,
+    PEOPLE_F_STATUS, PEOPLE_F_ACTIVATIONSTATUS, PEOPLE_F_TERMINATED,
+    PEOPLE_F_DEPARTMENT, PEOPLE_F_WORKFROM, PEOPLE_F_GROUPS,
+    PEOPLE_F_LOCATION, PEOPLE_F_NOTES, PEOPLE_F_TITLE, PEOPLE_F_LEAD,
+    PEOPLE_F_AVATARSMALL, PEOPLE_F_AVATARMEDIUM, PEOPLE_F_AVATAR,
+    PEOPLE_F_ISADMIN, PEOPLE_F_ISLDAP, PEOPLE_F_ISOWNER, PEOPLE_F_ISVISITOR,
+    PEOPLE_F_ISSSO, PEOPLE_F_LISTADMINMODULES, PEOPLE_F_CULTURENAME,
+    PEOPLE_F_QUOTALIMIT, PEOPLE_F_USEDSPACE, PEOPLE_F_DOCSSPACE,
+    PEOPLE_F_MAILSPACE, PEOPLE_F_TALKSPACE, PEOPLE_F_PROFILEURL,
+    PEOPLE_F_CONTACTS,
+    PEOPLE_F_COUNT
+} people_field_e;
+
+typedef apr_uint64_t people_fields_t;
+#define PEOPLE_FIELD(f) ((people_fields_t)1 << (f))
+#define PEOPLE_FIELDS_ALL (PEOPLE_FIELD(PEOPLE_F_COUNT) - 1)
+
+/* The field named by the key (case-insensitive, n bytes), or -1. */
+int people_field_lookup(const char *name, size_t n);
+
+/* One item of a list answer: the profile, whether the caller sees its
+ * private data, and its page's URL. */
+typedef struct {
+    const people_profile_t *profile;
+    int full;
+    const char *url;
+} people_item_t;
+
+/* Serialises the list envelope of spec section 7:
+ * {"count":N,"startIndex":S,["nextIndex":S+N,]"total":T,"status":0,
+ *  "statusCode":200,"response":[...]}; nextIndex only when N > 0 and
+ *  S+N < total.
+ * Each item holds the keys of `fields` (and always id). */
+char *people_list_envelope(apr_pool_t *p, const people_item_t *items, int n,
+                           apr_int64_t start, apr_int64_t total,
+                           people_fields_t fields, size_t *len);
+
 /* Serialises {"count":1,"status":0,"statusCode":CODE,"response":PROFILE}
  * into pool memory. With full == 0 (a caller who is not that user, an
  * admin or the owner) email is null and contacts is []. profile_url is the

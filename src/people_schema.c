@@ -5,9 +5,18 @@
 #include <apr_strings.h>
 
 #include "people_schema.h"
+#include "people_directory.h"
 
 /* Booleans are INTEGER 0/1 and times are text or epoch seconds, so that
- * the same statements serve both drivers. */
+ * the same statements serve both drivers. Key columns are never NULL, so
+ * that both databases sort them alike (they disagree on where NULL goes). */
+#define KEY_TYPE "VARCHAR(1024) NOT NULL DEFAULT ''"
+#define SEARCH_TYPE "VARCHAR(4000) NOT NULL DEFAULT ''"
+#define KEY_COLUMNS_DDL \
+    " first_key " KEY_TYPE ", last_key " KEY_TYPE ", display_key " KEY_TYPE \
+    ", email_key " KEY_TYPE ", title_key " KEY_TYPE \
+    ", department_key " KEY_TYPE ", location_key " KEY_TYPE \
+    ", search_key " SEARCH_TYPE
 static const char *const schema[] = {
     "CREATE TABLE IF NOT EXISTS people_meta ("
     " name VARCHAR(64) PRIMARY KEY,"
@@ -45,7 +54,8 @@ static const char *const schema[] = {
     " docs_space BIGINT NOT NULL DEFAULT 0,"
     " mail_space BIGINT NOT NULL DEFAULT 0,"
     " talk_space BIGINT NOT NULL DEFAULT 0,"
-    " version BIGINT NOT NULL DEFAULT 1)",
+    " version BIGINT NOT NULL DEFAULT 1,"
+    KEY_COLUMNS_DDL ")",
 
     "CREATE TABLE IF NOT EXISTS people_groups ("
     " id VARCHAR(36) PRIMARY KEY,"
@@ -75,6 +85,47 @@ static const char *const schema[] = {
     " revoked INTEGER NOT NULL DEFAULT 0)",
 
     "CREATE INDEX IF NOT EXISTS people_tokens_user ON people_tokens (user_id)",
+    NULL
+};
+
+/* Version 2: the directory's indexes, made after the upgrade below has
+ * added the key columns to a version 1 table. Each sort key goes with id
+ * (ties, and paging that returns everyone once). */
+static const char *const indexes[] = {
+    "CREATE INDEX IF NOT EXISTS people_users_display ON people_users "
+    "(display_key, id)",
+    "CREATE INDEX IF NOT EXISTS people_users_first ON people_users "
+    "(first_key, id)",
+    "CREATE INDEX IF NOT EXISTS people_users_last ON people_users "
+    "(last_key, id)",
+    "CREATE INDEX IF NOT EXISTS people_users_username ON people_users "
+    "(username_key, id)",
+    "CREATE INDEX IF NOT EXISTS people_users_email ON people_users "
+    "(email_key, id)",
+    "CREATE INDEX IF NOT EXISTS people_users_department ON people_users "
+    "(department_key, id)",
+    "CREATE INDEX IF NOT EXISTS people_users_title ON people_users "
+    "(title_key, id)",
+    "CREATE INDEX IF NOT EXISTS people_users_location ON people_users "
+    "(location_key, id)",
+    "CREATE INDEX IF NOT EXISTS people_users_status ON people_users "
+    "(status)",
+    "CREATE INDEX IF NOT EXISTS people_user_groups_group ON "
+    "people_user_groups (group_id, user_id)",
+    NULL
+};
+
+/* Version 1 to 2: the lower-case keys the directory matches and sorts on
+ * (people_directory.h); filled in C by people_dir_refresh_all_keys. */
+static const char *const upgrade_2[] = {
+    "ALTER TABLE people_users ADD COLUMN first_key " KEY_TYPE,
+    "ALTER TABLE people_users ADD COLUMN last_key " KEY_TYPE,
+    "ALTER TABLE people_users ADD COLUMN display_key " KEY_TYPE,
+    "ALTER TABLE people_users ADD COLUMN email_key " KEY_TYPE,
+    "ALTER TABLE people_users ADD COLUMN title_key " KEY_TYPE,
+    "ALTER TABLE people_users ADD COLUMN department_key " KEY_TYPE,
+    "ALTER TABLE people_users ADD COLUMN location_key " KEY_TYPE,
+    "ALTER TABLE people_users ADD COLUMN search_key " SEARCH_TYPE,
     NULL
 };
 
@@ -130,6 +181,35 @@ const people_stmt_def_t people_admin_statements[] = {
      "revoked) VALUES (%s, %s, %s, %lld, %lld, 0)"},
     {"people_admin_token_revoke",
      "UPDATE people_tokens SET revoked = 1 WHERE hash = %s"},
+    /* people-admin import and sync-ldap (src/people_upsert.c) */
+    {"people_admin_import_add",
+     "INSERT INTO people_users (id, username, username_key, first_name, "
+     "last_name, email, title, department, location, status, terminated, "
+     "is_admin, is_visitor, is_ldap) "
+     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %d, %s, %d, %d, %d)"},
+    {"people_admin_import_update",
+     "UPDATE people_users SET username = %s, username_key = %s, "
+     "first_name = %s, last_name = %s, email = %s, title = %s, "
+     "department = %s, location = %s, status = %d, terminated = %s, "
+     "is_admin = %d, is_visitor = %d, is_ldap = %d, version = version + 1 "
+     "WHERE id = %s"},
+    {"people_admin_import_users",
+     "SELECT id, username, status, is_owner, is_ldap FROM people_users "
+     "ORDER BY username_key"},
+    {"people_admin_import_terminate",
+     "UPDATE people_users SET status = 2, terminated = %s, "
+     "version = version + 1 WHERE id = %s"},
+    /* token revoke by the hash prefix token list prints, or by label */
+    {"people_admin_token_by_prefix",
+     "SELECT hash FROM people_tokens WHERE substr(hash, 1, %d) = %s"},
+    {"people_admin_token_by_label",
+     "SELECT hash FROM people_tokens WHERE label = %s AND revoked = 0"},
+    {"people_admin_token_by_label_user",
+     "SELECT hash FROM people_tokens WHERE label = %s AND revoked = 0 "
+     "AND user_id = %s"},
+    /* a change that alters the profile without a SET_COLUMN (groups) */
+    {"people_admin_bump",
+     "UPDATE people_users SET version = version + 1 WHERE id = %s"},
     {"people_admin_token_list",
      "SELECT label, created, expires, revoked, substr(hash, 1, 8) "
      "FROM people_tokens WHERE user_id = %s ORDER BY created, hash"},
@@ -166,70 +246,126 @@ people_rc_e people_db_prepare_all(apr_pool_t *p, people_db_t *db,
                            : prepare_table(p, db, people_admin_statements, err);
 }
 
-static void read_value(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
-                       int ncols, void *baton)
+static people_rc_e run_ddl(apr_pool_t *p, people_db_t *db,
+                           const char *const *sql, const char **err)
 {
-    (void)ncols;
-    *(const char **)baton = apr_pstrdup(p, people_db_col(db, row, 0));
+    int nrows, rv;
+    for (; *sql; sql++) {
+        if ((rv = apr_dbd_query(db->driver, db->handle, &nrows, *sql)) != 0) {
+            *err = apr_pstrcat(p, "creating the schema (", *sql, "): ",
+                               people_store_error(db, rv), NULL);
+            return PEOPLE_DB_ERROR;
+        }
+    }
+    return PEOPLE_OK;
+}
+
+/* The stored schema version, 0 when none is stored yet. Constant text run
+ * before the statements can be prepared (they need the current tables). */
+static people_rc_e stored_version(apr_pool_t *p, people_db_t *db, int *out,
+                                  const char **err)
+{
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int rv;
+
+    *out = 0;
+    rv = apr_dbd_select(db->driver, p, db->handle, &res,
+                        "SELECT value FROM people_meta "
+                        "WHERE name = 'schema_version'", 1);
+    if (rv != 0) {
+        *err = apr_pstrcat(p, "reading the schema version: ",
+                           people_store_error(db, rv), NULL);
+        return PEOPLE_DB_ERROR;
+    }
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+        const char *v = people_db_col(db, row, 0);
+        *out = v ? atoi(v) : 0;
+    }
+    return PEOPLE_OK;
+}
+
+static people_rc_e sqlite_wal(apr_pool_t *p, people_db_t *db,
+                              const char **err)
+{
+    /* WAL lets readers go on while one writer commits; the setting is
+     * stored in the file, so it is made once here rather than on every
+     * connection (where a PRAGMA returning a row counts as failure). */
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int rv = apr_dbd_select(db->driver, p, db->handle, &res,
+                            "PRAGMA journal_mode=WAL", 0);
+    if (rv != 0) {
+        *err = apr_pstrcat(p, "journal_mode: ", people_store_error(db, rv),
+                           NULL);
+        return PEOPLE_DB_ERROR;
+    }
+    while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
+    }
+    return PEOPLE_OK;
+}
+
+/* Creates the tables, upgrades a version 1 database (the key columns,
+ * filled from each user's fields) and makes the indexes, all in one
+ * transaction: a failed upgrade leaves the database as it was, and a
+ * second run finds version 2 and changes nothing. */
+static people_rc_e create_or_upgrade(apr_pool_t *p, people_db_t *db,
+                                     const char **err)
+{
+    people_rc_e rc;
+    int version;
+
+    if ((rc = run_ddl(p, db, schema, err)) != PEOPLE_OK
+        || (rc = stored_version(p, db, &version, err)) != PEOPLE_OK) {
+        return rc;
+    }
+    if (version > PEOPLE_SCHEMA_VERSION) {
+        *err = apr_psprintf(p, "the database has schema version %d, newer "
+                            "than this build's %d: use a newer people-admin "
+                            "and module", version, PEOPLE_SCHEMA_VERSION);
+        return PEOPLE_DB_ERROR;
+    }
+    /* a fresh database got the key columns from CREATE TABLE */
+    if (version == 1 && (rc = run_ddl(p, db, upgrade_2, err)) != PEOPLE_OK) {
+        return rc;
+    }
+    /* the tables are current now: the statements can be prepared */
+    if ((rc = run_ddl(p, db, indexes, err)) != PEOPLE_OK
+        || (rc = people_db_prepare_all(p, db, err)) != PEOPLE_OK) {
+        return rc;
+    }
+    if (version == PEOPLE_SCHEMA_VERSION) {
+        return PEOPLE_OK;
+    }
+    if (version == 1
+        && (rc = people_dir_refresh_all_keys(p, db, err)) != PEOPLE_OK) {
+        return rc;
+    }
+    return version == 0
+        ? people_db_exec(p, db, "people_admin_meta_add", NULL, err,
+                         "schema_version", apr_itoa(p, PEOPLE_SCHEMA_VERSION))
+        : people_db_exec(p, db, "people_admin_meta_set", NULL, err,
+                         apr_itoa(p, PEOPLE_SCHEMA_VERSION),
+                         "schema_version");
 }
 
 people_rc_e people_schema_init(apr_pool_t *p, people_db_t *db,
                                const char **err)
 {
-    const char *version = NULL;
     people_txn_t *t;
     people_rc_e rc;
-    int i, rv, nrows;
 
-    if (!strcmp(apr_dbd_name(db->driver), "sqlite3")) {
-        /* WAL lets readers go on while one writer commits; the setting is
-         * stored in the file, so it is made once here rather than on every
-         * connection (where a PRAGMA returning a row counts as failure). */
-        apr_dbd_results_t *res = NULL;
-        apr_dbd_row_t *row = NULL;
-        rv = apr_dbd_select(db->driver, p, db->handle, &res,
-                            "PRAGMA journal_mode=WAL", 0);
-        if (rv != 0) {
-            *err = apr_pstrcat(p, "journal_mode: ",
-                               people_store_error(db, rv), NULL);
-            return PEOPLE_DB_ERROR;
-        }
-        while (apr_dbd_get_row(db->driver, p, res, &row, -1) == 0) {
-        }
+    if (!strcmp(apr_dbd_name(db->driver), "sqlite3")
+        && (rc = sqlite_wal(p, db, err)) != PEOPLE_OK) {
+        return rc;
     }
     if ((rc = people_db_begin(p, db, 5000, &t, err)) != PEOPLE_OK) {
         return rc;
     }
-    for (i = 0; schema[i]; i++) {
-        rv = apr_dbd_query(db->driver, db->handle, &nrows, schema[i]);
-        if (rv != 0) {
-            *err = apr_pstrcat(p, "creating the schema: ",
-                               people_store_error(db, rv), NULL);
-            people_db_end(t, 0, err);
-            return PEOPLE_DB_ERROR;
-        }
-    }
-    if ((rc = people_db_end(t, 1, err)) != PEOPLE_OK) {
+    if ((rc = create_or_upgrade(p, db, err)) != PEOPLE_OK) {
+        const char *ignored = NULL;
+        people_db_end(t, 0, &ignored);
         return rc;
     }
-    /* the tables exist now: the statements can be prepared */
-    if ((rc = people_db_prepare_all(p, db, err)) != PEOPLE_OK
-        || (rc = people_db_select(p, db, "people_admin_meta_get", read_value,
-                                  &version, NULL, err, "schema_version"))
-           != PEOPLE_OK) {
-        return rc;
-    }
-    if (!version) {
-        return people_db_exec(p, db, "people_admin_meta_add", NULL, err,
-                              "schema_version",
-                              apr_itoa(p, PEOPLE_SCHEMA_VERSION));
-    }
-    if (atoi(version) > PEOPLE_SCHEMA_VERSION) {
-        *err = apr_psprintf(p, "the database has schema version %s, newer "
-                            "than this build's %d", version,
-                            PEOPLE_SCHEMA_VERSION);
-        return PEOPLE_DB_ERROR;
-    }
-    /* upgrades from older versions go here, one step each */
-    return PEOPLE_OK;
+    return people_db_end(t, 1, err);
 }

@@ -4,12 +4,15 @@
 
 #include "people_store.h"
 
-/* Makes every SQLite connection this process opens from now on wait up to
- * ms milliseconds for a lock while it is being set up. mod_dbd prepares
- * the statements right after opening, and a prepare that meets a lock
- * (another connection checkpointing as it closes, WAL recovery) fails at
- * once without this, killing the new child. */
-void people_sqlite_wait_on_open(int ms);
+/* Makes the SQLite connections this process opens from now on to the
+ * database file at path (DBDParams) wait up to ms milliseconds for a lock
+ * while they are being set up; connections to other files (another
+ * module's) are left alone. mod_dbd prepares the statements right after
+ * opening, and a prepare that meets a lock (another connection
+ * checkpointing as it closes, WAL recovery) fails at once without this,
+ * killing the new child. The list lives as long as p (the configuration
+ * pool: a restart starts a new one). */
+void people_sqlite_open_wait(apr_pool_t *p, const char *path, int ms);
 
 /* Sets how long this connection waits for a lock; 0 to not wait (the
  * apr_dbd driver then retries itself without holding SQLite busy). Does
@@ -32,5 +35,12 @@ void people_sqlite_synchronous(people_db_t *db, int full);
  * every transaction committed so far, by any connection, durable. Returns
  * 1 on success, else 0 with a message in *err. */
 int people_sqlite_sync_wal(apr_pool_t *p, people_db_t *db, const char **err);
+
+/* The database holds token hashes, emails and contacts: takes away other
+ * accounts' access to the connection's SQLite file and its -wal and -shm
+ * (SQLite gives those the file's mode when it creates them), when this
+ * process's user owns them. Returns how many files it changed; does
+ * nothing on other drivers. */
+int people_sqlite_make_private(people_db_t *db);
 
 #endif

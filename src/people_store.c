@@ -7,7 +7,10 @@
 #include <apr_uuid.h>
 
 #include "people_store.h"
+#include "people_directory.h"
+#include "people_native.h"
 #include "people_sqlite.h"
+#include "people_identity.h"
 
 /* Columns of a profile, in the order read_profile() takes them. */
 #define PROFILE_COLUMNS \
@@ -17,12 +20,137 @@
     "is_admin, is_owner, is_visitor, is_ldap, is_sso, culture_name, " \
     "quota_limit, used_space, docs_space, mail_space, talk_space, version"
 
+/* ---- The directory (spec section 9; run by people_directory.c) ----
+ *
+ * Prepared statements have fixed text, so the variable parts of a query
+ * are chosen like this:
+ * - sort key and order: statements per key and order (DIR_PAGE, 9 keys
+ *   x 2 orders), each "ORDER BY key, id" on a stored lower-case key column
+ *   (ties go by id). With no filter but the status (people_dir_page_*) an
+ *   index on (key, id) gives the page in order and the scan stops after
+ *   startIndex + count rows; the total comes from a count over an index
+ *   on status. With one (people_dir_find_*), where the matches may be few
+ *   and anywhere in the sort order, one sequential scan keeps the best
+ *   startIndex + count rows (a top-N sort), and a counting scan follows
+ *   only when the page is full (else the page gives the total);
+ *   "key || ''" keeps the planner from walking the sort index with a
+ *   random row read per person instead. An email
+ *   sort for a caller who may not see every email orders by "the email if
+ *   visible, else ''" (hidden emails sort as empty).
+ * - filters: one WHERE for every statement (DIR_WHERE); each filter is
+ *   turned off by a bound value (-1, 0 or NULL), not by other text. Its
+ *   status test is written +status so that no planner reads the page
+ *   through the status index (every active user) and sorts it.
+ * - filterValue: up to PEOPLE_DIR_WORDS words, each a bound LIKE pattern
+ *   (NULL when unused), matched with one LIKE against search_key: the
+ *   email's key, then the keys of the fields everyone sees, joined by
+ *   newlines (no field and no word holds one, so a word never spans two
+ *   fields). For a caller who sees every email the pattern is "%word%";
+ *   for one who does not, "%<newline>%word%", which cannot match inside
+ *   the email, the first field; their own email is matched on its own
+ *   (id = caller). Patterns are escaped with \.
+ * - filterBy: a CASE on a bound field number picks the key column.
+ * - a page's profiles, groups and contacts: one statement each with
+ *   "id IN" 100 placeholders (unused ones NULL): a page of up to 100 people
+ *   costs 3 statements after the page's ids, never a scan of all contacts.
+ * Keys are folded in C (people_fold), never by the database's lower(),
+ * which differs between SQLite (ASCII only) and PostgreSQL (locale). */
+/* Values arrive as text (sqlite3 binds them so), and SQLite compares text
+ * with a number as unequal: a number compared with anything but a column
+ * is cast first. */
+#define DIR_INT "CAST(%d AS INTEGER)"
+#define DIR_EV "(" DIR_INT " = 1 OR id = %s)"
+#define DIR_ESC " ESCAPE '\\'"
+#define DIR_WORD \
+    "AND (%s IS NULL OR search_key LIKE %s" DIR_ESC \
+    " OR (id = %s AND email_key LIKE %s" DIR_ESC ")) "
+#define DIR_WHERE \
+    "WHERE (+status = " DIR_INT " OR +status = " DIR_INT ") " \
+    "AND (" DIR_INT " < 0 OR activation_status = %d) " \
+    "AND (" DIR_INT " < 0 OR is_visitor = %d) " \
+    "AND (" DIR_INT " = 0 OR is_admin = 1 OR is_owner = 1) " \
+    "AND (%s IS NULL OR id IN (SELECT user_id FROM people_user_groups " \
+    "WHERE group_id = %s)) " \
+    DIR_WORD DIR_WORD DIR_WORD DIR_WORD DIR_WORD DIR_WORD DIR_WORD DIR_WORD \
+    "AND (" DIR_INT " < 0 OR (CASE " DIR_INT " WHEN 0 THEN display_key WHEN 1 THEN first_key " \
+    "WHEN 2 THEN last_key WHEN 3 THEN username_key " \
+    "WHEN 4 THEN (CASE WHEN " DIR_EV " THEN email_key END) " \
+    "WHEN 5 THEN department_key WHEN 6 THEN title_key " \
+    "ELSE location_key END) LIKE %s" DIR_ESC ") "
+#define DIR_PAGE(name, key) \
+    {"people_dir_page_" name "_asc", "SELECT id FROM people_users " \
+     DIR_WHERE "ORDER BY " key ", id LIMIT " DIR_INT " OFFSET " DIR_INT}, \
+    {"people_dir_page_" name "_desc", "SELECT id FROM people_users " \
+     DIR_WHERE "ORDER BY " key " DESC, id DESC LIMIT " DIR_INT " OFFSET " \
+     DIR_INT}, \
+    {"people_dir_find_" name "_asc", "SELECT id FROM people_users " \
+     DIR_WHERE "ORDER BY " key " || '', id LIMIT " DIR_INT " OFFSET " \
+     DIR_INT}, \
+    {"people_dir_find_" name "_desc", "SELECT id FROM people_users " \
+     DIR_WHERE "ORDER BY " key " || '' DESC, id DESC LIMIT " DIR_INT \
+     " OFFSET " DIR_INT}
+#define DIR_P10 "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s"
+#define DIR_P100 DIR_P10 "," DIR_P10 "," DIR_P10 "," DIR_P10 "," DIR_P10 \
+    "," DIR_P10 "," DIR_P10 "," DIR_P10 "," DIR_P10 "," DIR_P10
+#define DIR_STATEMENTS \
+    DIR_PAGE("displayname", "display_key"), \
+    DIR_PAGE("firstname", "first_key"), \
+    DIR_PAGE("lastname", "last_key"), \
+    DIR_PAGE("username", "username_key"), \
+    DIR_PAGE("email", "email_key"), \
+    DIR_PAGE("emailmasked", \
+             "(CASE WHEN " DIR_EV " THEN email_key ELSE '' END)"), \
+    DIR_PAGE("department", "department_key"), \
+    DIR_PAGE("title", "title_key"), \
+    DIR_PAGE("location", "location_key"), \
+    {"people_dir_count", "SELECT COUNT(*) FROM people_users " DIR_WHERE}, \
+    {"people_dir_count_status", "SELECT COUNT(*) FROM people_users " \
+     "WHERE status = %d OR status = %d"}, \
+    {"people_dir_profiles", "SELECT " PROFILE_COLUMNS " FROM people_users " \
+     "WHERE id IN (" DIR_P100 ")"}, \
+    {"people_dir_groups", \
+     "SELECT ug.user_id, g.id, g.name, m.username FROM people_user_groups ug " \
+     "JOIN people_groups g ON g.id = ug.group_id " \
+     "LEFT JOIN people_users m ON m.id = g.manager_id " \
+     "WHERE ug.user_id IN (" DIR_P100 ") ORDER BY ug.user_id, g.name, g.id"}, \
+    {"people_dir_contacts", \
+     "SELECT user_id, type, value FROM people_contacts " \
+     "WHERE user_id IN (" DIR_P100 ") ORDER BY user_id, pos"}, \
+    {"people_dir_email", \
+     "SELECT id FROM people_users WHERE email_key = %s AND " DIR_EV \
+     " AND (" DIR_INT " = 1 OR status <> 2) ORDER BY id"}, \
+    {"people_dir_keys_of", \
+     "SELECT id, username, first_name, last_name, email, title, " \
+     "department, location FROM people_users WHERE id = %s"}, \
+    {"people_dir_keys_all", \
+     "SELECT id, username, first_name, last_name, email, title, " \
+     "department, location FROM people_users"}, \
+    {"people_dir_keys_set", \
+     "UPDATE people_users SET first_key = %s, last_key = %s, " \
+     "display_key = %s, email_key = %s, title_key = %s, " \
+     "department_key = %s, location_key = %s, search_key = %s " \
+     "WHERE id = %s"}
+/* NULLs filling the profile's columns in the other parts of the snapshot */
+#define NULLS4  "NULL, NULL, NULL, NULL, "
+#define NULLS28 NULLS4 NULLS4 NULLS4 NULLS4 NULLS4 NULLS4 NULLS4
+
 const people_stmt_def_t people_statements[] = {
     /* a probe for people_db_recover() */
     {"people_ping", "SELECT 1"},
     {"people_auth",
-     "SELECT u.id, u.username, u.is_admin, u.is_owner, u.status "
+     "SELECT u.id, u.username, u.is_admin, u.is_owner, u.status, "
+     "u.is_visitor "
      "FROM people_tokens t JOIN people_users u ON u.id = t.user_id "
+     "WHERE t.hash = %s AND t.revoked = 0 "
+     "AND (t.expires IS NULL OR t.expires > %lld)"},
+    /* the token and the profile it asks for (its own when the first
+     * argument is NULL) in one statement: the read path of a GET */
+    {"people_auth_profile",
+     "SELECT u.id, u.username, u.is_admin, u.is_owner, u.status, "
+     "u.is_visitor, p.* "
+     "FROM people_tokens t JOIN people_users u ON u.id = t.user_id "
+     "LEFT JOIN (SELECT " PROFILE_COLUMNS " FROM people_users) p "
+     "ON p.id = COALESCE(%s, t.user_id) "
      "WHERE t.hash = %s AND t.revoked = 0 "
      "AND (t.expires IS NULL OR t.expires > %lld)"},
     {"people_user_by_id",
@@ -39,6 +167,21 @@ const people_stmt_def_t people_statements[] = {
     {"people_contacts",
      "SELECT type, value FROM people_contacts WHERE user_id = %s "
      "ORDER BY pos"},
+    /* The profile, its groups and its contacts in one statement, so one
+     * snapshot on either driver: a GET's body always matches its ETag.
+     * Rows are the profile (part 0), each group (part 1: id, name,
+     * manager) and each contact (part 2: type, value), the part and the
+     * position in the last two columns. */
+    {"people_profile_snapshot",
+     "SELECT " PROFILE_COLUMNS ", 0 AS part, 0 AS pos "
+     "FROM people_users WHERE id = %s "
+     "UNION ALL SELECT g.id, g.name, m.username, " NULLS28 "1, 0 "
+     "FROM people_user_groups ug JOIN people_groups g ON g.id = ug.group_id "
+     "LEFT JOIN people_users m ON m.id = g.manager_id "
+     "WHERE ug.user_id = %s "
+     "UNION ALL SELECT type, value, NULL, " NULLS28 "2, pos "
+     "FROM people_contacts WHERE user_id = %s "
+     "ORDER BY 32, 33, 2, 1"},
     /* The first statement of every write: bumping the version takes the
      * row lock on pgsql before anything is read (sqlite3 already holds the
      * database write lock from BEGIN IMMEDIATE). */
@@ -49,6 +192,30 @@ const people_stmt_def_t people_statements[] = {
     {"people_contact_add",
      "INSERT INTO people_contacts (user_id, pos, type, value) "
      "VALUES (%s, %d, %s, %s)"},
+    /* identity from httpd (spec section 10): the caller by login name or
+     * by email, both matched case-insensitively (the key is lowercased by
+     * the caller) */
+    {"people_login_by_name",
+     "SELECT id, username, is_admin, is_owner, status FROM people_users "
+     "WHERE username_key = %s"},
+    {"people_login_by_email",
+     "SELECT id, username, is_admin, is_owner, status FROM people_users "
+     "WHERE lower(email) = %s ORDER BY id"},
+    {"people_login_create",
+     "INSERT INTO people_users (id, username, username_key, first_name, "
+     "last_name, email, activation_status) VALUES (%s, %s, %s, %s, %s, %s, 1)"},
+    /* mapped attributes: every mappable column at once, the version bumped
+     * by people_lock before */
+    {"people_map_fields",
+     "UPDATE people_users SET first_name = %s, last_name = %s, email = %s, "
+     "title = %s, department = %s, location = %s, is_ldap = %d WHERE id = %s"},
+    /* the token endpoint; a user's expired tokens go when a new one comes */
+    {"people_token_issue",
+     "INSERT INTO people_tokens (hash, user_id, label, created, expires, "
+     "revoked) VALUES (%s, %s, %s, %lld, %lld, 0)"},
+    {"people_token_purge",
+     "DELETE FROM people_tokens WHERE user_id = %s AND expires IS NOT NULL "
+     "AND expires <= %lld"},
     /* PUT /{userid}: every writable field at once, the stored values
      * overlaid with the body's (the row is locked by people_lock) */
     {"people_user_update",
@@ -85,6 +252,7 @@ const people_stmt_def_t people_statements[] = {
      "DELETE FROM people_tokens WHERE user_id = %s"},
     {"people_user_delete",
      "DELETE FROM people_users WHERE id = %s"},
+    DIR_STATEMENTS,
     {NULL, NULL}
 };
 
@@ -211,13 +379,13 @@ static apr_int64_t col_int(people_db_t *db, apr_dbd_row_t *row, int n,
 static void read_caller(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
                         int ncols, void *baton)
 {
-    (void)ncols;
     people_caller_t *c = baton;
     c->id = apr_pstrdup(p, people_db_col(db, row, 0));
     c->username = apr_pstrdup(p, people_db_col(db, row, 1));
     c->is_admin = (int)col_int(db, row, 2, 0);
     c->is_owner = (int)col_int(db, row, 3, 0);
     c->status = (int)col_int(db, row, 4, 1);
+    c->is_visitor = ncols > 5 ? (int)col_int(db, row, 5, 0) : 0;
 }
 
 people_rc_e people_store_auth(apr_pool_t *p, people_db_t *db,
@@ -274,8 +442,8 @@ static const char *dup_col(apr_pool_t *p, people_db_t *db,
     return v ? apr_pstrdup(p, v) : NULL;
 }
 
-static void read_profile(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
-                         int ncols, void *baton)
+void people_profile_row(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
+                        int ncols, void *baton)
 {
     (void)ncols;
     people_profile_t *u = baton;
@@ -336,28 +504,48 @@ static void read_contact(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
     }
 }
 
+/* One row of people_profile_snapshot, by its part (column 31). */
+static void read_snapshot_row(apr_pool_t *p, people_db_t *db,
+                              apr_dbd_row_t *row, int ncols, void *baton)
+{
+    people_profile_t *u = baton;
+    switch (col_int(db, row, ncols - 2, -1)) {
+    case 0:
+        people_profile_row(p, db, row, ncols, u);
+        break;
+    case 1:
+        read_group(p, db, row, ncols, u->groups);
+        break;
+    case 2:
+        read_contact(p, db, row, ncols, u->contacts);
+        break;
+    }
+}
+
 people_rc_e people_store_profile(apr_pool_t *p, people_db_t *db,
                                  const char *id, people_profile_t **out,
                                  const char **err)
 {
-    people_profile_t *u = apr_pcalloc(p, sizeof(*u));
+    people_profile_t *u;
     people_rc_e rc;
-    int n = 0;
 
-    rc = people_db_select(p, db, "people_profile", read_profile, u, &n, err, id);
+    if (db->native) {
+        /* inside a write's transaction: it joins it, and does not wait */
+        return people_native_profile(p, db->native, id, 0, out, err);
+    }
+    u = apr_pcalloc(p, sizeof(*u));
+    /* one statement rather than three selects: a write committed between
+     * them would give one version's fields with the next one's contacts
+     * (and no transaction to open, so this also serves inside a write's) */
+    u->groups = apr_array_make(p, 2, sizeof(people_group_t));
+    u->contacts = apr_array_make(p, 8, sizeof(people_contact_t));
+    rc = people_db_select(p, db, "people_profile_snapshot", read_snapshot_row,
+                          u, NULL, err, id, id, id);
     if (rc != PEOPLE_OK) {
         return rc;
     }
-    if (n == 0) {
+    if (!u->id) {
         return PEOPLE_NOT_FOUND;
-    }
-    u->groups = apr_array_make(p, 2, sizeof(people_group_t));
-    u->contacts = apr_array_make(p, 8, sizeof(people_contact_t));
-    if ((rc = people_db_select(p, db, "people_groups", read_group, u->groups,
-                          NULL, err, id)) != PEOPLE_OK
-        || (rc = people_db_select(p, db, "people_contacts", read_contact,
-                             u->contacts, NULL, err, id)) != PEOPLE_OK) {
-        return rc;
     }
     *out = u;
     return PEOPLE_OK;
@@ -420,6 +608,30 @@ people_rc_e people_db_begin(apr_pool_t *p, people_db_t *db, int wait_ms,
     return PEOPLE_OK;
 }
 
+people_rc_e people_db_begin_read(apr_pool_t *p, people_db_t *db,
+                                 people_txn_t **out, const char **err)
+{
+    people_txn_t *t = apr_pcalloc(p, sizeof(*t));
+    int rv;
+
+    t->db = db;
+    t->pool = p;
+    /* sqlite3: a deferred BEGIN takes no lock until the first read, whose
+     * WAL snapshot then lasts to the end; pgsql: one snapshot for all */
+    rv = txn_exec(t, strcmp(apr_dbd_name(db->driver), "sqlite3") == 0
+                     ? "BEGIN"
+                     : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    if (rv != 0) {
+        *err = apr_pstrcat(p, "begin: ", people_store_error(db, rv), NULL);
+        txn_exec(t, "ROLLBACK");
+        return PEOPLE_DB_ERROR;
+    }
+    t->open = 1;
+    apr_pool_cleanup_register(p, t, txn_rollback, apr_pool_cleanup_null);
+    *out = t;
+    return PEOPLE_OK;
+}
+
 people_rc_e people_db_end(people_txn_t *t, int commit, const char **err)
 {
     int rv = 0;
@@ -438,6 +650,110 @@ people_rc_e people_db_end(people_txn_t *t, int commit, const char **err)
     txn_rollback(t);
     return rv == 0 ? PEOPLE_OK : PEOPLE_COMMIT_FAILED;
 }
+
+/* The first steps of every write: bumping the version takes the user's
+ * row lock (pgsql), then the profile is read under it. */
+static people_rc_e lock_user(apr_pool_t *p, people_db_t *db, const char *id,
+                             people_profile_t **u, const char **err)
+{
+    people_rc_e rc;
+    int n = 0;
+
+    if ((rc = people_db_exec(p, db, "people_lock", &n, err, id)) != PEOPLE_OK) {
+        return rc;
+    }
+    if (n == 0) {
+        return PEOPLE_NOT_FOUND;
+    }
+    return people_store_profile(p, db, id, u, err);
+}
+
+/* Stores a user's whole contact list, in order. */
+static people_rc_e put_contacts(apr_pool_t *p, people_db_t *db,
+                                const char *id,
+                                const apr_array_header_t *list,
+                                const char **err)
+{
+    people_rc_e rc;
+    int i;
+
+    if ((rc = people_db_exec(p, db, "people_contacts_clear", NULL, err, id))
+        != PEOPLE_OK) {
+        return rc;
+    }
+    for (i = 0; i < list->nelts; i++) {
+        const people_contact_t *c = &APR_ARRAY_IDX(list, i, people_contact_t);
+        if ((rc = people_db_exec(p, db, "people_contact_add", NULL, err, id,
+                                 apr_itoa(p, i), c->type, c->value))
+            != PEOPLE_OK) {
+            return rc;
+        }
+    }
+    return PEOPLE_OK;
+}
+
+static people_rc_e write_contacts(apr_pool_t *p, people_db_t *db,
+                                  const char *id, people_op_e op,
+                                  const apr_array_header_t *body, int max,
+                                  const char *if_match,
+                                  people_profile_t **out, const char **err)
+{
+    people_profile_t *u, before;
+    apr_array_header_t *next;
+    people_rc_e rc;
+
+    if ((rc = lock_user(p, db, id, &u, err)) != PEOPLE_OK) {
+        return rc;
+    }
+    if (if_match) {
+        /* the tag the caller saw is the one before this write's bump */
+        before = *u;
+        before.version--;
+        if (!people_etag_listed(if_match, people_etag(p, &before, 1), 1)) {
+            return PEOPLE_PRECONDITION;
+        }
+    }
+    next = people_contacts_apply(p, op, u->contacts, body);
+    if (next->nelts > max) {
+        *err = apr_psprintf(p, "a user may hold at most %d contacts; this "
+                            "request would leave %d", max, next->nelts);
+        return PEOPLE_TOO_MANY;
+    }
+    if ((rc = put_contacts(p, db, id, next, err)) != PEOPLE_OK) {
+        return rc;
+    }
+    u->contacts = next;
+    *out = u;
+    return PEOPLE_OK;
+}
+
+people_rc_e people_store_write_contacts(apr_pool_t *p, people_db_t *db,
+                                        const char *id, people_op_e op,
+                                        const apr_array_header_t *body,
+                                        int max, const char *if_match,
+                                        int wait_ms, people_profile_t **out,
+                                        const char **err)
+{
+    people_txn_t *t;
+    people_rc_e rc;
+
+    /* bounded before the database lock is taken (the handler refuses such
+     * a body before its own write lock too) */
+    if ((*err = people_body_too_many(p, body, max)) != NULL) {
+        return PEOPLE_TOO_MANY;
+    }
+    if ((rc = people_db_begin(p, db, wait_ms, &t, err)) != PEOPLE_OK) {
+        return rc;
+    }
+    rc = write_contacts(p, db, id, op, body, max, if_match, out, err);
+    if (rc != PEOPLE_OK) {
+        people_db_end(t, 0, err);
+        return rc;
+    }
+    return people_db_end(t, 1, err);
+}
+
+/* ---- Profile writes and user management (spec section 11) ---- */
 
 /* Locks a user's row (bumping the version) and reads the profile; checks
  * if_match against the tag before the bump. */
@@ -499,7 +815,7 @@ static people_rc_e store_contacts(apr_pool_t *p, people_db_t *db,
     return PEOPLE_OK;
 }
 
-static people_rc_e write_contacts(apr_pool_t *p, people_db_t *db,
+static people_rc_e write_contacts_as(apr_pool_t *p, people_db_t *db,
                                   const char *id, const people_caller_t *who,
                                   people_op_e op,
                                   const apr_array_header_t *body, int max,
@@ -552,20 +868,10 @@ people_rc_e people_store_write_contacts_as(apr_pool_t *p, people_db_t *db,
                                            people_profile_t **out,
                                            const char **err)
 {
-    IN_TXN(p, db, wait_ms, err, write_contacts(p, db, id, who, op, body, max,
+    IN_TXN(p, db, wait_ms, err, write_contacts_as(p, db, id, who, op, body, max,
                                                if_match, out, err));
 }
 
-people_rc_e people_store_write_contacts(apr_pool_t *p, people_db_t *db,
-                                        const char *id, people_op_e op,
-                                        const apr_array_header_t *body,
-                                        int max, const char *if_match,
-                                        int wait_ms, people_profile_t **out,
-                                        const char **err)
-{
-    return people_store_write_contacts_as(p, db, id, NULL, op, body, max,
-                                          if_match, wait_ms, out, err);
-}
 
 /* The email is no other user's. */
 static people_rc_e email_free(apr_pool_t *p, people_db_t *db,
@@ -638,7 +944,9 @@ static people_rc_e apply_patch(apr_pool_t *p, people_db_t *db,
         return rc;
     }
     *n = people_patch_apply(pt, u, people_time_format(p, now));
-    if ((rc = store_fields(p, db, n, err)) != PEOPLE_OK) {
+    /* the directory's search and sort keys follow the fields */
+    if ((rc = store_fields(p, db, n, err)) != PEOPLE_OK
+        || (rc = people_dir_refresh_keys(p, db, u->id, err)) != PEOPLE_OK) {
         return rc;
     }
     if (pt->contacts) {
@@ -865,4 +1173,209 @@ people_rc_e people_store_delete_user(apr_pool_t *p, people_db_t *db,
                                      const char **err)
 {
     IN_TXN(p, db, wait_ms, err, delete_user(p, db, id, if_match, out, err));
+}
+
+/* ------------------------------------------------------------------ */
+/* Identity from httpd */
+
+/* Collects every row into an array of people_caller_t. */
+static void read_callers(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
+                         int ncols, void *baton)
+{
+    read_caller(p, db, row, ncols,
+                apr_array_push((apr_array_header_t *)baton));
+}
+
+people_rc_e people_store_find_login(apr_pool_t *p, people_db_t *db,
+                                    int by_email, const char *login,
+                                    people_caller_t *out, const char **err)
+{
+    apr_array_header_t *found = apr_array_make(p, 1, sizeof(people_caller_t));
+    people_rc_e rc;
+
+    rc = people_db_select(p, db, by_email ? "people_login_by_email"
+                                          : "people_login_by_name",
+                          read_callers, found, NULL, err,
+                          people_name_key(p, login));
+    if (rc != PEOPLE_OK) {
+        return rc;
+    }
+    /* an email two users share names no one */
+    if (found->nelts != 1) {
+        return PEOPLE_NOT_FOUND;
+    }
+    *out = APR_ARRAY_IDX(found, 0, people_caller_t);
+    return PEOPLE_OK;
+}
+
+/* The user name a new user gets: the login itself, or, matched by email,
+ * the email's local part, made unique with a number. */
+static const char *new_login_name(apr_pool_t *p, const char *local, int n)
+{
+    return n ? apr_psprintf(p, "%s%d", local, n + 1) : local;
+}
+
+static people_rc_e create_user(apr_pool_t *p, people_db_t *db,
+                               const char *id, const char *name,
+                               const char *email, const char *first,
+                               const char *last, int wait_ms,
+                               const char **err)
+{
+    people_txn_t *t;
+    people_rc_e rc;
+
+    if ((rc = people_db_begin(p, db, wait_ms, &t, err)) != PEOPLE_OK) {
+        return rc;
+    }
+    rc = people_db_exec(p, db, "people_login_create", NULL, err, id, name,
+                        people_name_key(p, name), first ? first : "",
+                        last ? last : "", email);
+    if (rc == PEOPLE_OK) {
+        /* the directory finds and sorts a new user by these at once */
+        rc = people_dir_refresh_keys(p, db, id, err);
+    }
+    if (rc != PEOPLE_OK) {
+        people_db_end(t, 0, err);
+        return rc;
+    }
+    return people_db_end(t, 1, err);
+}
+
+people_rc_e people_store_create_login(apr_pool_t *p, people_db_t *db,
+                                      int by_email, const char *login,
+                                      const char *first, const char *last,
+                                      int wait_ms, people_caller_t *out,
+                                      const char **err)
+{
+    const char *id = people_uuid_generate(p), *local = login, *at;
+    const char *email = by_email ? login : NULL;
+    people_rc_e rc = PEOPLE_DB_ERROR;
+    int n;
+
+    if (!id) {
+        *err = "no randomness for a new user's id";
+        return PEOPLE_DB_ERROR;
+    }
+    if (by_email && (at = strchr(login, '@')) != NULL) {
+        local = apr_pstrmemdup(p, login, at - login);
+    }
+    for (n = 0; n < 10; n++) {
+        const char *name = by_email ? new_login_name(p, local, n) : login;
+        const char *ignored = NULL;
+        people_caller_t taken;
+
+        if (by_email && people_store_find_login(p, db, 0, name, &taken,
+                                                &ignored) == PEOPLE_OK) {
+            continue;
+        }
+        rc = create_user(p, db, id, name, email, first, last, wait_ms, err);
+        if (rc == PEOPLE_OK || !by_email) {
+            break;
+        }
+    }
+    /* whether this request made the user or a concurrent first request
+     * did (the insert then failed on the unique name), it exists now */
+    if (people_store_find_login(p, db, by_email, login, out, err)
+        == PEOPLE_OK) {
+        return PEOPLE_OK;
+    }
+    return rc == PEOPLE_OK ? PEOPLE_NOT_FOUND : rc;
+}
+
+people_rc_e people_store_map_check(apr_pool_t *p, people_db_t *db,
+                                   const char *id, const people_mapped_t *m,
+                                   int is_ldap, int *changed,
+                                   const char **err)
+{
+    people_profile_t *u, next;
+    people_rc_e rc = people_store_profile(p, db, id, &u, err);
+
+    if (rc == PEOPLE_OK) {
+        *changed = people_map_apply(p, u, m, is_ldap, &next);
+    }
+    return rc;
+}
+
+static people_rc_e write_mapped(apr_pool_t *p, people_db_t *db,
+                                const char *id, const people_mapped_t *m,
+                                int is_ldap, int max, int *changed,
+                                const char **err)
+{
+    people_profile_t *u, next;
+    people_rc_e rc;
+
+    if ((rc = lock_user(p, db, id, &u, err)) != PEOPLE_OK) {
+        return rc;
+    }
+    /* read again under the lock: a concurrent request may have written
+     * the same values; then nothing is written and the version stays */
+    if (!(*changed = people_map_apply(p, u, m, is_ldap, &next))) {
+        return PEOPLE_OK;
+    }
+    if (next.contacts->nelts > max) {
+        *err = apr_psprintf(p, "the mapped contacts would leave %d contacts, "
+                            "more than the %d allowed", next.contacts->nelts,
+                            max);
+        return PEOPLE_TOO_MANY;
+    }
+    rc = people_db_exec(p, db, "people_map_fields", NULL, err,
+                        next.first_name ? next.first_name : "",
+                        next.last_name ? next.last_name : "", next.email,
+                        next.title, next.department, next.location,
+                        next.is_ldap ? "1" : "0", id);
+    if (rc == PEOPLE_OK) {
+        rc = people_dir_refresh_keys(p, db, id, err);
+    }
+    if (rc != PEOPLE_OK || next.contacts == u->contacts) {
+        return rc;
+    }
+    return put_contacts(p, db, id, next.contacts, err);
+}
+
+people_rc_e people_store_map_write(apr_pool_t *p, people_db_t *db,
+                                   const char *id, const people_mapped_t *m,
+                                   int is_ldap, int max, int wait_ms,
+                                   int *changed, const char **err)
+{
+    people_txn_t *t;
+    people_rc_e rc;
+
+    *changed = 0;
+    if ((rc = people_db_begin(p, db, wait_ms, &t, err)) != PEOPLE_OK) {
+        return rc;
+    }
+    rc = write_mapped(p, db, id, m, is_ldap, max, changed, err);
+    if (rc != PEOPLE_OK || !*changed) {
+        /* nothing to keep: the version bump of the lock goes as well */
+        people_db_end(t, 0, err);
+        return rc;
+    }
+    return people_db_end(t, 1, err);
+}
+
+people_rc_e people_store_issue_token(apr_pool_t *p, people_db_t *db,
+                                     const char *user_id, const char *hash,
+                                     const char *label, apr_int64_t now,
+                                     apr_int64_t expires, int wait_ms,
+                                     const char **err)
+{
+    const char *now_s = apr_psprintf(p, "%" APR_INT64_T_FMT, now);
+    people_txn_t *t;
+    people_rc_e rc;
+
+    if ((rc = people_db_begin(p, db, wait_ms, &t, err)) != PEOPLE_OK) {
+        return rc;
+    }
+    rc = people_db_exec(p, db, "people_token_purge", NULL, err, user_id,
+                        now_s);
+    if (rc == PEOPLE_OK) {
+        rc = people_db_exec(p, db, "people_token_issue", NULL, err, hash,
+                            user_id, label, now_s,
+                            apr_psprintf(p, "%" APR_INT64_T_FMT, expires));
+    }
+    if (rc != PEOPLE_OK) {
+        people_db_end(t, 0, err);
+        return rc;
+    }
+    return people_db_end(t, 1, err);
 }

@@ -13,9 +13,10 @@
 #include "people_patch.h"
 #include "people_profile.h"
 #include "people_route.h"
+#include "people_identity.h"
 
 /* The schema version this build writes and expects. */
-#define PEOPLE_SCHEMA_VERSION 1
+#define PEOPLE_SCHEMA_VERSION 2
 
 typedef struct {
     const char *label;
@@ -27,10 +28,15 @@ extern const people_stmt_def_t people_statements[];
 
 /* A connection with its prepared statements (label -> apr_dbd_prepared_t*),
  * e.g. the fields of mod_dbd's ap_dbd_t. */
+struct people_native_t;
+
 typedef struct {
     const apr_dbd_driver_t *driver;
     apr_dbd_t *handle;
     apr_hash_t *prepared;
+    /* the connection's native SQLite reader (people_native.h), or NULL:
+     * then profiles are read through apr_dbd */
+    struct people_native_t *native;
 } people_db_t;
 
 typedef enum {
@@ -64,6 +70,7 @@ typedef struct {
     int is_admin;
     int is_owner;
     int status;
+    int is_visitor;
 } people_caller_t;
 
 /* After a database error: when the connection is live again but its
@@ -117,6 +124,17 @@ people_rc_e people_db_begin(apr_pool_t *p, people_db_t *db, int wait_ms,
  * returns PEOPLE_COMMIT_FAILED (and rolls back what it can). */
 people_rc_e people_db_end(people_txn_t *t, int commit, const char **err);
 
+/* A read-only transaction: one snapshot for several selects (a deferred
+ * BEGIN on sqlite3, which takes no write lock). End it with
+ * people_db_end. */
+people_rc_e people_db_begin_read(apr_pool_t *p, people_db_t *db,
+                                 people_txn_t **t, const char **err);
+
+/* A row callback reading the PROFILE_COLUMNS of a profile into the
+ * people_profile_t baton (groups and contacts left alone). */
+void people_profile_row(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
+                        int ncols, void *baton);
+
 /* --- The request path --- */
 
 /* Looks up a token by its hash; refused (NOT_FOUND) when revoked, expired
@@ -130,7 +148,8 @@ people_rc_e people_store_resolve(apr_pool_t *p, people_db_t *db,
                                  people_userkind_e kind, const char *key,
                                  const char **id, const char **err);
 
-/* Reads one profile with its groups and contacts. */
+/* Reads one profile with its groups and contacts (through db->native when
+ * it is set, joining a transaction open on the connection). */
 people_rc_e people_store_profile(apr_pool_t *p, people_db_t *db,
                                  const char *id, people_profile_t **out,
                                  const char **err);
@@ -147,7 +166,49 @@ people_rc_e people_store_write_contacts(apr_pool_t *p, people_db_t *db,
                                         int wait_ms, people_profile_t **out,
                                         const char **err);
 
-/* The same, first checking inside the transaction that who may write the
+/* --- Identity from httpd (spec section 10) --- */
+
+/* The user httpd authenticated, by user name or (by_email) by email, both
+ * case-insensitively. PEOPLE_NOT_FOUND when no user, or more than one,
+ * has that email. */
+people_rc_e people_store_find_login(apr_pool_t *p, people_db_t *db,
+                                    int by_email, const char *login,
+                                    people_caller_t *out, const char **err);
+
+/* Adds a user first seen through httpd (PeopleAutoCreate): active,
+ * activated, not an admin. Its user name is the login, or with by_email
+ * the email's local part (a number appended while it is taken). A user a
+ * concurrent request has just made is found rather than made twice. */
+people_rc_e people_store_create_login(apr_pool_t *p, people_db_t *db,
+                                      int by_email, const char *login,
+                                      const char *first, const char *last,
+                                      int wait_ms, people_caller_t *out,
+                                      const char **err);
+
+/* Would the mapped values change the stored profile? Reads only. */
+people_rc_e people_store_map_check(apr_pool_t *p, people_db_t *db,
+                                   const char *id, const people_mapped_t *m,
+                                   int is_ldap, int *changed,
+                                   const char **err);
+
+/* Writes the mapped values in one transaction, only where they differ
+ * (read again under the lock); the version (and so the ETag) moves only
+ * when something changed, as *changed tells. Mapped contact types replace
+ * the stored entries of those types; the others are kept. */
+people_rc_e people_store_map_write(apr_pool_t *p, people_db_t *db,
+                                   const char *id, const people_mapped_t *m,
+                                   int is_ldap, int max, int wait_ms,
+                                   int *changed, const char **err);
+
+/* Stores a token (its hash) for a user until expires, and drops that
+ * user's tokens that have expired by now. */
+people_rc_e people_store_issue_token(apr_pool_t *p, people_db_t *db,
+                                     const char *user_id, const char *hash,
+                                     const char *label, apr_int64_t now,
+                                     apr_int64_t expires, int wait_ms,
+                                     const char **err);
+
+/* The same as people_store_write_contacts, first checking inside the transaction that who may write the
  * user's contacts (people_write_forbidden: FORBIDDEN, with *err the
  * message, when not). */
 people_rc_e people_store_write_contacts_as(apr_pool_t *p, people_db_t *db,

@@ -1,5 +1,6 @@
 /* Token extraction, hashing and generation. */
 #include <string.h>
+#include <pthread.h>
 #include <apr_strings.h>
 #include <apr_lib.h>
 #include <apr_general.h>
@@ -115,12 +116,26 @@ const char *people_token_from_headers(apr_pool_t *p, const char *authorization,
     return people_token_find(p, authorization, cookie, &from);
 }
 
+/* OpenSSL 3 looks EVP_sha256()'s implementation up in its provider store
+ * on every digest (a third of a token hash's cost); an explicitly fetched
+ * one is used as it is. Fetched once per process and kept: one reference
+ * per load of the code. */
+static EVP_MD *sha256;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+    sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 const char *people_token_hash(apr_pool_t *p, const char *token)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
 
-    if (!EVP_Digest(token, strlen(token), md, &n, EVP_sha256(), NULL)) {
+    pthread_once(&sha256_once, fetch_sha256);
+    if (!EVP_Digest(token, strlen(token), md, &n,
+                    sha256 ? sha256 : EVP_sha256(), NULL)) {
         return NULL;
     }
     return people_to_hex(p, md, n);

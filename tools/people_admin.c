@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include <apr_general.h>
 #include <apr_strings.h>
@@ -12,12 +13,16 @@
 #include <apr_dbd.h>
 
 #include "../src/people_contacts.h"
+#include "../src/people_identity.h"
+#include "../src/people_directory.h"
+#include "../src/people_fields.h"
 #include "../src/people_profile.h"
 #include "../src/people_route.h"
 #include "../src/people_schema.h"
 #include "../src/people_sqlite.h"
 #include "../src/people_store.h"
 #include "../src/people_token.h"
+#include "people_admin.h"
 
 static const char usage[] =
     "usage: people-admin [-d DRIVER] -p PARAMS COMMAND ...\n"
@@ -33,21 +38,22 @@ static const char usage[] =
     "       [--status active|terminated|leave] [--admin yes|no]\n"
     "       [--owner yes|no] [--visitor yes|no] [--group NAME]...\n"
     "       [--clear-groups]\n"
-    "  token add USER [--token VALUE] [--expires-days N] [--label L]\n"
-    "                                    prints the token (shown once)\n"
-    "  token list USER                   labels and dates, never a token\n"
-    "  token revoke TOKEN\n"
+    "  token add USER [--token VALUE|-] [--expires-days N] [--label L]\n"
+    "                                    prints the token (shown once);\n"
+    "                                    --token - reads it from stdin\n"
+    "  token list USER                   hash prefix, label, dates\n"
+    "  token revoke TOKEN|-|HASHPREFIX   the token (- reads it from stdin),\n"
+    "                                    or the hash prefix token list shows\n"
+    "                                    (8 characters or more)\n"
+    "  token revoke --label L [--user USER]\n"
+    "  import FILE|- [--dry-run] [--terminate-missing]\n"
+    "                                    CSV or JSON Lines, one transaction\n"
+    "  sync-ldap --url URL --base DN [--filter F] [--bind-dn DN\n"
+    "       --password-file FILE|-] [--map FIELD=ATTRIBUTE]...\n"
+    "       [--dry-run] [--terminate-missing]\n"
     "USER is an id or a user name. DRIVER is sqlite3 (default) or pgsql.\n";
 
-/* how long a command waits for a lock Apache holds for a moment */
-#define ADMIN_WAIT_MS 5000
-
-typedef struct {
-    apr_pool_t *pool;
-    people_db_t db;
-} admin_t;
-
-static int fail(const char *fmt, ...)
+int fail(const char *fmt, ...)
 {
     va_list ap;
     fputs("people-admin: ", stderr);
@@ -58,18 +64,7 @@ static int fail(const char *fmt, ...)
     return 1;
 }
 
-/* Options after the positional words: "--name value" pairs and flags. */
-typedef struct {
-    const char *name;
-    int takes_value;
-    int repeat;
-} opt_def_t;
-
-typedef struct {
-    apr_table_t *values;        /* name -> value (repeatable: several) */
-} opts_t;
-
-static const char *parse_opts(apr_pool_t *p, int argc, const char *const *argv,
+const char *parse_opts(apr_pool_t *p, int argc, const char *const *argv,
                               const opt_def_t *defs, opts_t *out)
 {
     int i;
@@ -100,7 +95,7 @@ static const char *parse_opts(apr_pool_t *p, int argc, const char *const *argv,
     return NULL;
 }
 
-static const char *opt(opts_t *o, const char *name)
+const char *opt(opts_t *o, const char *name)
 {
     return apr_table_get(o->values, name);
 }
@@ -120,20 +115,6 @@ static int find_user(admin_t *a, const char *user, const char **id)
         return fail("%s", err);
     }
     return 0;
-}
-
-static const char *new_uuid(apr_pool_t *p)
-{
-    unsigned char b[16];
-    if (apr_generate_random_bytes(b, sizeof(b)) != APR_SUCCESS) {
-        return NULL;
-    }
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);   /* version 4 */
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);   /* RFC 4122 variant */
-    return apr_psprintf(p, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-                        "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
-                        b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-                        b[12], b[13], b[14], b[15]);
 }
 
 static void read_first(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
@@ -164,7 +145,7 @@ static people_rc_e add_groups(admin_t *a, const char *id, opts_t *o,
         rc = people_db_select(a->pool, &a->db, "people_admin_group_find",
                               read_first, &gid, NULL, err, e->val);
         if (rc == PEOPLE_OK && !gid) {
-            gid = new_uuid(a->pool);
+            gid = people_uuid_generate(a->pool);
             rc = people_db_exec(a->pool, &a->db, "people_admin_group_add",
                                 NULL, err, gid, e->val);
         }
@@ -179,19 +160,12 @@ static people_rc_e add_groups(admin_t *a, const char *id, opts_t *o,
     return PEOPLE_OK;
 }
 
-static int check_username(const char *name)
+/* The one check of a text option, for user add and user set alike. */
+static int bad_field(const char *option, people_field_kind_e kind,
+                     const char *v)
 {
-    const char *c;
-    if (!*name || strlen(name) > 255 || !strcmp(name, "@self")) {
-        return 0;
-    }
-    for (c = name; *c; c++) {
-        /* a name must route: no slash, no control character or space */
-        if (*c == '/' || (unsigned char)*c <= 0x20 || *c == 0x7f) {
-            return 0;
-        }
-    }
-    return people_value_problem(name, strlen(name)) == NULL;
+    const char *why = v ? people_field_problem(kind, v, strlen(v)) : NULL;
+    return why ? fail("%s %s", option, why) : 0;
 }
 
 static int cmd_user_add(admin_t *a, int argc, const char *const *argv)
@@ -213,19 +187,29 @@ static int cmd_user_add(admin_t *a, int argc, const char *const *argv)
     if ((bad = parse_opts(a->pool, argc - 1, argv + 1, defs, &o))) {
         return fail("%s", bad);
     }
-    if (!check_username(name) || people_uuid_normalise(a->pool, name)) {
-        return fail("'%s' cannot be a user name (no spaces, slashes or "
-                    "control characters, not a UUID, not @self)", name);
+    if ((bad = people_username_problem(name)) != NULL) {
+        return fail("'%s' cannot be a user name: it %s", name, bad);
+    }
+    if (people_uuid_normalise(a->pool, name)) {
+        return fail("'%s' cannot be a user name: it is a UUID", name);
     }
     if (!opt(&o, "--first-name") || !opt(&o, "--last-name")
         || !opt(&o, "--email")) {
         return fail("user add needs --first-name, --last-name and --email");
     }
+    if (bad_field("--first-name", PEOPLE_FIELD_NAME, opt(&o, "--first-name"))
+        || bad_field("--last-name", PEOPLE_FIELD_NAME, opt(&o, "--last-name"))
+        || bad_field("--email", PEOPLE_FIELD_TEXT, opt(&o, "--email"))
+        || bad_field("--title", PEOPLE_FIELD_TEXT, opt(&o, "--title"))
+        || bad_field("--department", PEOPLE_FIELD_TEXT,
+                     opt(&o, "--department"))) {
+        return 1;
+    }
     if (!strchr(opt(&o, "--email"), '@')) {
         return fail("'%s' is not an email address", opt(&o, "--email"));
     }
     id = opt(&o, "--id") ? people_uuid_normalise(a->pool, opt(&o, "--id"))
-                         : new_uuid(a->pool);
+                         : people_uuid_generate(a->pool);
     if (!id) {
         return fail("--id must be a UUID");
     }
@@ -239,6 +223,7 @@ static int cmd_user_add(admin_t *a, int argc, const char *const *argv)
                           opt(&o, "--title"), opt(&o, "--department"))
            != PEOPLE_OK
         || add_groups(a, id, &o, &err) != PEOPLE_OK
+        || people_dir_refresh_keys(a->pool, &a->db, id, &err) != PEOPLE_OK
         || people_db_end(t, 1, &err) != PEOPLE_OK) {
         return fail("could not add '%s' (is the name or id taken?): %s", name,
                     err);
@@ -332,12 +317,12 @@ static int is_date(const char *v)
 
 static int cmd_user_set(admin_t *a, int argc, const char *const *argv)
 {
-    /* option, column, kind: s text, b yes/no, d date */
+    /* option, column, kind: n name, s text, N notes, b yes/no, d date */
     static const struct { const char *opt, *col; char kind; } cols[] = {
-        {"--first-name", "first_name", 's'}, {"--last-name", "last_name", 's'},
+        {"--first-name", "first_name", 'n'}, {"--last-name", "last_name", 'n'},
         {"--email", "email", 's'}, {"--title", "title", 's'},
         {"--department", "department", 's'}, {"--location", "location", 's'},
-        {"--notes", "notes", 's'}, {"--birthday", "birthday", 'd'},
+        {"--notes", "notes", 'N'}, {"--birthday", "birthday", 'd'},
         {"--admin", "is_admin", 'b'}, {"--owner", "is_owner", 'b'},
         {"--visitor", "is_visitor", 'b'}, {NULL, NULL, 0}
     };
@@ -389,9 +374,12 @@ static int cmd_user_set(admin_t *a, int argc, const char *const *argv)
             v = *v ? apr_pstrcat(a->pool, v, "T00:00:00.0000000Z", NULL)
                    : NULL;
         }
-        if (cols[i].kind == 's' && people_value_problem(v, strlen(v))) {
-            return fail("%s: %s", cols[i].opt,
-                        people_value_problem(v, strlen(v)));
+        if (strchr("nsN", cols[i].kind)
+            && bad_field(cols[i].opt, cols[i].kind == 'n' ? PEOPLE_FIELD_NAME
+                                      : cols[i].kind == 'N'
+                                      ? PEOPLE_FIELD_NOTES : PEOPLE_FIELD_TEXT,
+                         v)) {
+            return 1;
         }
         label = apr_pstrcat(a->pool, "people_admin_set_", cols[i].col, NULL);
         if (people_db_exec(a->pool, &a->db, label, NULL, &err, v, id)
@@ -426,12 +414,63 @@ static int cmd_user_set(admin_t *a, int argc, const char *const *argv)
                           &err, id) != PEOPLE_OK) {
         return fail("%s", err);
     }
+    /* the directory's lower-case keys follow the fields just set */
+    /* the groups are part of the profile: a new version, a new ETag */
+    if ((opt(&o, "--clear-groups") || opt(&o, "--group"))
+        && people_db_exec(a->pool, &a->db, "people_admin_bump", NULL, &err,
+                          id) != PEOPLE_OK) {
+        return fail("%s", err);
+    }
     if (add_groups(a, id, &o, &err) != PEOPLE_OK
+        || people_dir_refresh_keys(a->pool, &a->db, id, &err) != PEOPLE_OK
         || people_db_end(t, 1, &err) != PEOPLE_OK) {
         return fail("%s", err);
     }
 #undef SET
     return 0;
+}
+
+/* Reads one token from standard input, so that it never shows in the
+ * process list: the first line, without its line end. */
+static const char *token_from_stdin(apr_pool_t *p)
+{
+    char buf[1024];
+    size_t n;
+
+    if (!fgets(buf, sizeof(buf), stdin)) {
+        return NULL;
+    }
+    n = strlen(buf);
+    if (n == sizeof(buf) - 1 && buf[n - 1] != '\n') {
+        return NULL;                    /* longer than any token */
+    }
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) {
+        buf[--n] = '\0';
+    }
+    return apr_pstrdup(p, buf);
+}
+
+/* A token the administrator chose: one word of visible characters, at
+ * least 20 of them, not all the same. */
+static const char *token_problem(apr_pool_t *p, const char *token)
+{
+    const char *word = token ? people_token_from_headers(p, token, NULL)
+                             : NULL;
+    size_t i, n;
+
+    if (!word || strcmp(word, token)) {
+        return "a token is one word of visible characters";
+    }
+    n = strlen(token);
+    if (n < 20) {
+        return "a token must be at least 20 characters";
+    }
+    for (i = 1; i < n && token[i] == token[0]; i++) {
+    }
+    if (i == n) {
+        return "a token must not be one character repeated";
+    }
+    return NULL;
 }
 
 static int cmd_token_add(admin_t *a, int argc, const char *const *argv)
@@ -450,14 +489,15 @@ static int cmd_token_add(admin_t *a, int argc, const char *const *argv)
     if ((bad = parse_opts(a->pool, argc - 1, argv + 1, defs, &o))) {
         return fail("%s", bad);
     }
-    token = opt(&o, "--token") ? opt(&o, "--token")
-                               : people_token_generate(a->pool);
-    if (!token || !people_token_from_headers(a->pool, token, NULL)
-        || strcmp(people_token_from_headers(a->pool, token, NULL), token)) {
-        return fail("a token is one word of visible characters");
+    token = opt(&o, "--token");
+    if (token && !strcmp(token, "-")) {
+        token = token_from_stdin(a->pool);
     }
-    if (strlen(token) < 16) {
-        return fail("a token must be at least 16 characters");
+    if (!opt(&o, "--token")) {
+        token = people_token_generate(a->pool);
+    }
+    else if ((bad = token_problem(a->pool, token)) != NULL) {
+        return fail("%s", bad);
     }
     if ((days = opt(&o, "--expires-days"))) {
         char *end;
@@ -531,21 +571,123 @@ static int cmd_token_list(admin_t *a, int argc, const char *const *argv)
     return 0;
 }
 
-static int cmd_token_revoke(admin_t *a, int argc, const char *const *argv)
+static void collect_first(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
+                          int ncols, void *baton)
+{
+    (void)ncols;
+    APR_ARRAY_PUSH((apr_array_header_t *)baton, const char *) =
+        apr_pstrdup(p, people_db_col(db, row, 0));
+}
+
+/* Is s lowercase hex (what token list prints of a hash)? */
+static int is_hex(const char *s)
+{
+    for (; *s; s++) {
+        if (!apr_isdigit(*s) && (*s < 'a' || *s > 'f')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Revokes the one token a lookup found; none or several is an error that
+ * names what was looked for. */
+static int revoke_one(admin_t *a, apr_array_header_t *found, const char *what,
+                      const char *narrow)
 {
     const char *err = NULL;
-    int n = 0;
-    if (argc != 1) {
-        return fail("token revoke needs one TOKEN");
+    if (found->nelts == 0) {
+        return fail("no such token (%s)", what);
     }
-    if (people_db_exec(a->pool, &a->db, "people_admin_token_revoke", &n, &err,
-                       people_token_hash(a->pool, argv[0])) != PEOPLE_OK) {
+    if (found->nelts > 1) {
+        return fail("%s matches %d tokens; nothing revoked (%s)", what,
+                    found->nelts, narrow);
+    }
+    if (people_db_exec(a->pool, &a->db, "people_admin_token_revoke", NULL,
+                       &err, APR_ARRAY_IDX(found, 0, const char *))
+        != PEOPLE_OK) {
         return fail("%s", err);
     }
-    if (n == 0) {
-        return fail("no such token");
-    }
     return 0;
+}
+
+static int revoke_by_label(admin_t *a, int argc, const char *const *argv)
+{
+    static const opt_def_t defs[] = {
+        {"--label", 1, 0}, {"--user", 1, 0}, {NULL, 0, 0}
+    };
+    apr_array_header_t *found = apr_array_make(a->pool, 2,
+                                               sizeof(const char *));
+    const char *bad, *id = NULL, *err = NULL, *label;
+    people_rc_e rc;
+    opts_t o;
+
+    if ((bad = parse_opts(a->pool, argc, argv, defs, &o))) {
+        return fail("%s", bad);
+    }
+    if (!(label = opt(&o, "--label"))) {
+        return fail("token revoke --user needs --label L");
+    }
+    if (opt(&o, "--user") && find_user(a, opt(&o, "--user"), &id)) {
+        return 1;
+    }
+    rc = id ? people_db_select(a->pool, &a->db,
+                               "people_admin_token_by_label_user",
+                               collect_first, found, NULL, &err, label, id)
+            : people_db_select(a->pool, &a->db, "people_admin_token_by_label",
+                               collect_first, found, NULL, &err, label);
+    if (rc != PEOPLE_OK) {
+        return fail("%s", err);
+    }
+    return revoke_one(a, found, apr_psprintf(a->pool, "label '%s'", label),
+                      "narrow it with --user USER");
+}
+
+static int cmd_token_revoke(admin_t *a, int argc, const char *const *argv)
+{
+    apr_array_header_t *found;
+    const char *err = NULL, *token;
+    size_t len;
+    int n = 0;
+
+    if (argc >= 1 && !strncmp(argv[0], "--", 2)) {
+        return revoke_by_label(a, argc, argv);
+    }
+    if (argc != 1) {
+        return fail("token revoke needs one TOKEN, - (read from stdin), a "
+                    "hash prefix, or --label L");
+    }
+    token = !strcmp(argv[0], "-") ? token_from_stdin(a->pool) : argv[0];
+    if (!token || !*token) {
+        return fail("no token on standard input");
+    }
+    /* the token itself first */
+    if (people_db_exec(a->pool, &a->db, "people_admin_token_revoke", &n, &err,
+                       people_token_hash(a->pool, token)) != PEOPLE_OK) {
+        return fail("%s", err);
+    }
+    if (n > 0) {
+        return 0;
+    }
+    /* else the hash prefix token list shows (never read from stdin: it is
+     * no secret) */
+    len = strlen(token);
+    if (token == argv[0] && is_hex(token) && len <= 64) {
+        if (len < 8) {
+            return fail("a hash prefix needs at least 8 characters");
+        }
+        found = apr_array_make(a->pool, 2, sizeof(const char *));
+        if (people_db_select(a->pool, &a->db, "people_admin_token_by_prefix",
+                             collect_first, found, NULL, &err,
+                             apr_psprintf(a->pool, "%" APR_SIZE_T_FMT, len),
+                             token) != PEOPLE_OK) {
+            return fail("%s", err);
+        }
+        return revoke_one(a, found, apr_psprintf(a->pool, "hash prefix %s",
+                                                 token),
+                          "give more characters of the hash");
+    }
+    return fail("no such token");
 }
 
 int main(int argc, const char *const *argv)
@@ -553,9 +695,13 @@ int main(int argc, const char *const *argv)
     const char *driver_name = "sqlite3", *params = NULL, *err = NULL;
     const apr_dbd_driver_t *driver;
     apr_pool_t *root;
-    admin_t a;
+    admin_t a = {0};
     int i = 1, rc;
 
+    /* whatever umask it inherits, what people-admin creates (the SQLite
+     * file; its -wal and -shm copy the file's mode) is for the owner and
+     * the group only: 0640 */
+    umask(027);
     apr_app_initialize(&argc, &argv, NULL);
     atexit(apr_terminate);
     apr_pool_create(&root, NULL);
@@ -598,6 +744,10 @@ int main(int argc, const char *const *argv)
     a.db.prepared = apr_hash_make(a.pool);
 
     if (!strcmp(argv[i], "init") && i + 1 == argc) {
+        if (people_sqlite_make_private(&a.db) > 0) {
+            fprintf(stderr, "people-admin: the database files were readable "
+                    "by every local account; now mode 0640 or less\n");
+        }
         if (people_schema_init(a.pool, &a.db, &err) != PEOPLE_OK) {
             rc = fail("%s", err);
         }
@@ -626,6 +776,12 @@ int main(int argc, const char *const *argv)
              : !strcmp(sub, "list") ? cmd_token_list(&a, n, rest)
              : !strcmp(sub, "revoke") ? cmd_token_revoke(&a, n, rest)
              : fail("unknown command 'token %s'\n%s", sub, usage);
+    }
+    else if (!strcmp(argv[i], "import")) {
+        rc = cmd_import(&a, argc - i - 1, argv + i + 1);
+    }
+    else if (!strcmp(argv[i], "sync-ldap")) {
+        rc = cmd_sync_ldap(&a, argc - i - 1, argv + i + 1);
     }
     else {
         rc = fail("unknown command '%s'\n%s", argv[i], usage);

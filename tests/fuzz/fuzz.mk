@@ -29,7 +29,7 @@ FUZZ_CC       ?= clang
 FUZZ_SECONDS  ?= 60
 FUZZ_DIR      := tests/fuzz
 FUZZ_OUT       = $(BUILD)/fuzz
-FUZZ_TARGETS  := body route form
+FUZZ_TARGETS  := body route dirquery form
 FUZZ_SANITIZE := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS   ?= -g -O1 -fno-omit-frame-pointer -std=gnu11 -Wall -Wextra -Werror
 FUZZ_HEADERS   = $(wildcard src/*.h)

@@ -204,7 +204,8 @@ static void check_patch(apr_pool_t *p, json_t *root, int create)
     }
     if (create) {
         CHECK(PEOPLE_PATCH_HAS(&pt, PEOPLE_W_EMAIL));
-        CHECK(!pt.username || !people_username_problem(p, pt.username));
+        CHECK(!pt.username || (!people_username_problem(pt.username)
+                                && !people_uuid_normalise(p, pt.username)));
     }
 }
 

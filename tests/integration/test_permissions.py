@@ -71,11 +71,12 @@ def test_admins_write_answer_shows_the_full_profile(api, target, admin):
     assert pairs(p) == SOME + [("icq", "9")]
 
 
-def test_plain_reader_sees_no_email_and_no_contacts(api, user, target):
+def test_member_sees_colleagues_email_and_contacts(api, user, target):
+    """PeoplePrivateData members (the default): every member sees everyone's."""
     p = success(api.profile(target.id, user.token))
     assert p["id"] == target.id
-    assert p["email"] is None
-    assert p["contacts"] == []
+    assert p["email"] == target.email
+    assert pairs(p) == SOME
 
 
 def test_plain_reader_sees_the_public_fields(api, user, target):
@@ -96,8 +97,13 @@ def test_user_sees_own_email_and_contacts(api, target):
     assert pairs(p) == SOME
 
 
-def test_plain_reader_sees_no_email_of_the_admin(api, user, admin):
-    assert success(api.profile(admin.id, user.token))["email"] is None
+def test_member_sees_the_admins_email(api, user, admin):
+    assert success(api.profile(admin.id, user.token))["email"] == admin.email
+
+
+def test_visitor_reads_the_admin_without_email(server, api, admin):
+    visitor = server.new_user("visitor", flags=["--visitor"])
+    assert success(api.profile(admin.id, visitor.token))["email"] is None
 
 
 def test_visitor_reads_others_without_email(server, api, target):

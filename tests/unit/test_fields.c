@@ -88,6 +88,41 @@ static void test_control_characters(void **state)
     assert_null(problem(PEOPLE_FIELD_TEXT, "no\xc2\xa0" "break"));
 }
 
+static void test_usernames_that_route(void **state)
+{
+    (void)state;
+    assert_null(people_username_problem("alice"));
+    assert_null(people_username_problem("j.doe"));
+    assert_null(people_username_problem("zo\xc3\xab"));
+    assert_null(people_username_problem("statuses"));
+    assert_null(people_username_problem("json"));
+    assert_null(people_username_problem("a@b"));
+}
+
+static void test_usernames_refused(void **state)
+{
+    static const char *const bad[] = {
+        "", ".", "..", "bob.json", "BOB.JSON", ".json", "@self", "@Self",
+        "@SELF", "@search", "@x", "status", "STATUS", "Filter", "simple",
+        "search", "Email", "a/b", "/", "a b", "tab\t", "nl\n", "del\x7f",
+        "c1\xc2\x85", "bad\xff", NULL
+    };
+    int i;
+    (void)state;
+    for (i = 0; bad[i]; i++) {
+        if (!people_username_problem(bad[i])) {
+            fail_msg("'%s' accepted as a user name", bad[i]);
+        }
+    }
+    assert_non_null(people_username_problem(repeat("a", 256)));
+    assert_null(people_username_problem(repeat("a", 255)));
+    assert_string_equal(people_username_problem("@self"),
+                        "starts with '@' (reserved for routes such as @self)");
+    assert_string_equal(people_username_problem("Search"),
+                        "is a route of the API (status, filter, simple, "
+                        "search, email)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -96,6 +131,8 @@ int main(void)
         cmocka_unit_test(test_text_and_notes_length),
         cmocka_unit_test(test_bad_utf8),
         cmocka_unit_test(test_control_characters),
+        cmocka_unit_test(test_usernames_that_route),
+        cmocka_unit_test(test_usernames_refused),
     };
     return cmocka_run_group_tests_name("fields", tests, group_setup,
                                        group_teardown);

@@ -193,18 +193,21 @@ static void test_wait_on_open(void **state)
     unit_db_t *u = *state;
     people_txn_t *held;
     people_db_t *other = hold_lock(u, &held), *late;
+    apr_pool_t *conf;
     long ms;
 
-    /* a connection opened from now on waits; one opened before does not */
-    people_sqlite_wait_on_open(WAIT_MS);
+    /* a connection to the file opened from now on waits; one opened
+     * before does not */
+    apr_pool_create(&conf, u->p);
+    people_sqlite_open_wait(conf, u->path, WAIT_MS);
     late = unit_db_connect(u->p, u->path);
     assert_int_equal(raw_begin(late, &ms), SQLITE_BUSY);
     assert_waited(ms);
     assert_int_equal(raw_begin(&u->db, &ms), SQLITE_BUSY);
     assert_at_once(ms);
     unit_db_close(late);
-    /* back to not waiting, for the connections that follow */
-    people_sqlite_wait_on_open(0);
+    /* back to not waiting with the configuration gone (a restart) */
+    apr_pool_destroy(conf);
     late = unit_db_connect(u->p, u->path);
     assert_int_equal(raw_begin(late, &ms), SQLITE_BUSY);
     assert_at_once(ms);
