@@ -338,3 +338,11 @@ def test_docspace_sdk_set_member_contacts_gets_200(api, user):
             json={"contacts": [{"type": "mail", "value": "sdk@example.org"}]})
     assert r.status_code == 200
     assert pairs(success(r)) == [("mail", "sdk@example.org")]
+
+
+def test_directory_finds_the_new_name(api, admin, user):
+    name = "Quixote" + user.id[:6]
+    success(put_profile(api, user.id, user.token, {"firstName": name, "location": "La Mancha"}))
+    r = api("GET", f"/search?query={name}", token=admin.token)
+    assert r.status_code == 200, r.text
+    assert [p["id"] for p in r.json()["response"]] == [user.id]
