@@ -755,24 +755,18 @@ people_rc_e people_store_write_contacts(apr_pool_t *p, people_db_t *db,
 
 /* ---- Profile writes and user management (spec section 11) ---- */
 
-/* Locks a user's row (bumping the version) and reads the profile; checks
- * if_match against the tag before the bump. */
+/* lock_user, and if_match checked against the tag before the bump. */
 static people_rc_e lock_profile(apr_pool_t *p, people_db_t *db,
                                 const char *id, const char *if_match,
                                 people_profile_t **out, const char **err)
 {
     people_profile_t *u, before;
-    people_rc_e rc;
-    int n = 0;
+    people_rc_e rc = lock_user(p, db, id, &u, err);
 
-    if ((rc = people_db_exec(p, db, "people_lock", &n, err, id)) != PEOPLE_OK) {
-        return rc;
-    }
-    if (n == 0) {
+    if (rc == PEOPLE_NOT_FOUND) {
         *err = "user not found";
-        return PEOPLE_NOT_FOUND;
     }
-    if ((rc = people_store_profile(p, db, id, &u, err)) != PEOPLE_OK) {
+    if (rc != PEOPLE_OK) {
         return rc;
     }
     if (if_match) {
@@ -787,32 +781,19 @@ static people_rc_e lock_profile(apr_pool_t *p, people_db_t *db,
     return PEOPLE_OK;
 }
 
-/* Stores a user's whole contact list, replacing what was there. */
+/* Stores a user's whole contact list, replacing what was there, when it
+ * holds at most max. */
 static people_rc_e store_contacts(apr_pool_t *p, people_db_t *db,
                                   const char *id,
                                   const apr_array_header_t *list, int max,
                                   const char **err)
 {
-    people_rc_e rc;
-    int i;
-
     if (list->nelts > max) {
         *err = apr_psprintf(p, "a user may hold at most %d contacts; this "
                             "request would leave %d", max, list->nelts);
         return PEOPLE_TOO_MANY;
     }
-    if ((rc = people_db_exec(p, db, "people_contacts_clear", NULL, err, id))
-        != PEOPLE_OK) {
-        return rc;
-    }
-    for (i = 0; i < list->nelts; i++) {
-        const people_contact_t *c = &APR_ARRAY_IDX(list, i, people_contact_t);
-        if ((rc = people_db_exec(p, db, "people_contact_add", NULL, err, id,
-                      apr_itoa(p, i), c->type, c->value)) != PEOPLE_OK) {
-            return rc;
-        }
-    }
-    return PEOPLE_OK;
+    return put_contacts(p, db, id, list, err);
 }
 
 static people_rc_e write_contacts_as(apr_pool_t *p, people_db_t *db,
