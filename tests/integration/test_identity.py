@@ -298,7 +298,7 @@ def test_options_needs_no_credentials(server, api):
 # --------------------------------------------------------------------------- cross-site
 
 def _guard_built():
-    return (Path(__file__).resolve().parents[2] / "mod_people_guard.c").exists()
+    return (Path(__file__).resolve().parents[2] / "src" / "people_origin.c").exists()
 
 
 def test_cross_site_write_with_basic_is_refused(server, api):
