@@ -46,8 +46,8 @@ const char *people_type_canon(apr_pool_t *p, const char *type)
 /* Decodes the UTF-8 sequence at s[*i], advancing *i; 0 when it is not
  * valid (overlong forms, surrogates and code points past U+10FFFF
  * included). */
-static int utf8_next(const unsigned char *s, size_t len, size_t *i,
-                     unsigned long *cp)
+static int people_utf8_next(const unsigned char *s, size_t len, size_t *i,
+                            unsigned long *cp)
 {
     unsigned char c = s[*i];
     size_t n, k;
@@ -94,7 +94,7 @@ int people_utf8_valid(const char *s, size_t len)
         if ((unsigned char)s[i] < 0x80) {
             i++;                        /* the common case, kept short */
         }
-        else if (!utf8_next((const unsigned char *)s, len, &i, &cp)) {
+        else if (!people_utf8_next((const unsigned char *)s, len, &i, &cp)) {
             return 0;
         }
     }
@@ -110,7 +110,7 @@ const char *people_value_problem(const char *value, size_t len)
         return "longer than 1024 bytes";
     }
     while (i < len) {
-        if (!utf8_next((const unsigned char *)value, len, &i, &cp)) {
+        if (!people_utf8_next((const unsigned char *)value, len, &i, &cp)) {
             return "is not valid UTF-8";
         }
         /* C0 controls, DEL and C1 controls */
@@ -139,8 +139,8 @@ json_t *people_json_get_ci(json_t *obj, const char *key, int *dup)
     return found;
 }
 
-static const char *parse_item(apr_pool_t *p, json_t *item, size_t idx,
-                              people_contact_t *out)
+static const char *people_parse_item(apr_pool_t *p, json_t *item, size_t idx,
+                                     people_contact_t *out)
 {
     json_t *type, *value;
     const char *canon, *problem;
@@ -201,7 +201,7 @@ static const char *parse_item(apr_pool_t *p, json_t *item, size_t idx,
     return NULL;
 }
 
-static apr_status_t json_release(void *data)
+static apr_status_t people_json_release(void *data)
 {
     json_decref((json_t *)data);
     return APR_SUCCESS;
@@ -227,7 +227,8 @@ const char *people_body_load(apr_pool_t *p, const char *buf, size_t len,
         return apr_psprintf(p, "malformed JSON at line %d, column %d: %.*s",
                             jerr.line, jerr.column, (int)n, jerr.text);
     }
-    apr_pool_cleanup_register(p, root, json_release, apr_pool_cleanup_null);
+    apr_pool_cleanup_register(p, root, people_json_release,
+                              apr_pool_cleanup_null);
     if (!json_is_object(root)) {
         return "the body must be a JSON object";
     }
@@ -245,7 +246,7 @@ const char *people_contacts_from(apr_pool_t *p, json_t *contacts,
     if (json_is_object(contacts)) {
         /* a single object counts as a one-item array */
         list = apr_array_make(p, 1, sizeof(people_contact_t));
-        if ((err = parse_item(p, contacts, 0, apr_array_push(list)))) {
+        if ((err = people_parse_item(p, contacts, 0, apr_array_push(list)))) {
             return err;
         }
         *out = list;
@@ -257,8 +258,8 @@ const char *people_contacts_from(apr_pool_t *p, json_t *contacts,
     list = apr_array_make(p, (int)json_array_size(contacts) + 1,
                           sizeof(people_contact_t));
     for (i = 0; i < json_array_size(contacts); i++) {
-        if ((err = parse_item(p, json_array_get(contacts, i), i,
-                              apr_array_push(list)))) {
+        if ((err = people_parse_item(p, json_array_get(contacts, i), i,
+                                     apr_array_push(list)))) {
             return err;
         }
     }
@@ -312,7 +313,7 @@ typedef struct {
     apr_array_header_t *order;  /* type_rec_t *, first appearance */
 } body_index_t;
 
-static const char *type_key(apr_pool_t *p, const char *type)
+static const char *people_type_key(apr_pool_t *p, const char *type)
 {
     char *k = apr_pstrdup(p, type), *c;
     for (c = k; *c; c++) {
@@ -321,13 +322,15 @@ static const char *type_key(apr_pool_t *p, const char *type)
     return k;
 }
 
-static type_rec_t *type_rec(const body_index_t *ix, apr_pool_t *p,
-                            const char *type)
+static type_rec_t *people_type_rec(const body_index_t *ix, apr_pool_t *p,
+                                   const char *type)
 {
-    return apr_hash_get(ix->by_type, type_key(p, type), APR_HASH_KEY_STRING);
+    return apr_hash_get(ix->by_type, people_type_key(p, type),
+                        APR_HASH_KEY_STRING);
 }
 
-static body_index_t index_body(apr_pool_t *p, const apr_array_header_t *body)
+static body_index_t people_index_body(apr_pool_t *p,
+                                      const apr_array_header_t *body)
 {
     body_index_t ix;
     int i;
@@ -336,7 +339,7 @@ static body_index_t index_body(apr_pool_t *p, const apr_array_header_t *body)
     ix.order = apr_array_make(p, 8, sizeof(type_rec_t *));
     for (i = 0; i < body->nelts; i++) {
         const people_contact_t *c = CONTACT(body, i);
-        const char *key = type_key(p, c->type);
+        const char *key = people_type_key(p, c->type);
         type_rec_t *r = apr_hash_get(ix.by_type, key, APR_HASH_KEY_STRING);
 
         if (!r) {
@@ -359,8 +362,8 @@ static body_index_t index_body(apr_pool_t *p, const apr_array_header_t *body)
 }
 
 /* Appends a type's body values to out under the given spelling. */
-static void push_values(apr_array_header_t *out, const type_rec_t *r,
-                        const char *spelling)
+static void people_push_values(apr_array_header_t *out, const type_rec_t *r,
+                               const char *spelling)
 {
     int i;
     for (i = 0; i < r->values->nelts; i++) {
@@ -372,8 +375,8 @@ static void push_values(apr_array_header_t *out, const type_rec_t *r,
 
 /* Set: the body's list in body order, empty values left out, each pair
  * once, each type under the spelling of its first kept entry. */
-static void apply_set(apr_pool_t *p, apr_array_header_t *out,
-                      const apr_array_header_t *body)
+static void people_apply_set(apr_pool_t *p, apr_array_header_t *out,
+                             const apr_array_header_t *body)
 {
     apr_hash_t *spelling = apr_hash_make(p);   /* type key -> spelling */
     apr_hash_t *pairs = apr_hash_make(p);      /* "key:value" */
@@ -387,7 +390,7 @@ static void apply_set(apr_pool_t *p, apr_array_header_t *out,
         if (!*c->value) {
             continue;
         }
-        key = type_key(p, c->type);
+        key = people_type_key(p, c->type);
         /* ':' is not a type character, so the pair key is unambiguous */
         pair = apr_pstrcat(p, key, ":", c->value, NULL);
         if (apr_hash_get(pairs, pair, APR_HASH_KEY_STRING)) {
@@ -407,16 +410,16 @@ static void apply_set(apr_pool_t *p, apr_array_header_t *out,
 /* Merge: each type the body names replaces the stored entries of that type,
  * at the place of the first stored one; new types are appended in body
  * order; other types are left alone. A stored type keeps its spelling. */
-static void apply_merge(apr_pool_t *p, apr_array_header_t *out,
-                        const apr_array_header_t *stored,
-                        const apr_array_header_t *body)
+static void people_apply_merge(apr_pool_t *p, apr_array_header_t *out,
+                               const apr_array_header_t *stored,
+                               const apr_array_header_t *body)
 {
-    body_index_t ix = index_body(p, body);
+    body_index_t ix = people_index_body(p, body);
     int i;
 
     for (i = 0; i < stored->nelts; i++) {
         const people_contact_t *c = CONTACT(stored, i);
-        type_rec_t *r = type_rec(&ix, p, c->type);
+        type_rec_t *r = people_type_rec(&ix, p, c->type);
         if (!r) {
             *(people_contact_t *)apr_array_push(out) = *c;
         }
@@ -424,30 +427,30 @@ static void apply_merge(apr_pool_t *p, apr_array_header_t *out,
             /* the first stored entry of a type the body names: the body's
              * entries go here; later stored entries of the type go */
             r->done = 1;
-            push_values(out, r, c->type);
+            people_push_values(out, r, c->type);
         }
     }
     for (i = 0; i < ix.order->nelts; i++) {
         type_rec_t *r = APR_ARRAY_IDX(ix.order, i, type_rec_t *);
         if (!r->done) {
             r->done = 1;
-            push_values(out, r, r->spelling);
+            people_push_values(out, r, r->spelling);
         }
     }
 }
 
 /* Delete: each body item removes the stored entries of its type, or only
  * the one with its value when it has one. */
-static void apply_delete(apr_pool_t *p, apr_array_header_t *out,
-                         const apr_array_header_t *stored,
-                         const apr_array_header_t *body)
+static void people_apply_delete(apr_pool_t *p, apr_array_header_t *out,
+                                const apr_array_header_t *stored,
+                                const apr_array_header_t *body)
 {
-    body_index_t ix = index_body(p, body);
+    body_index_t ix = people_index_body(p, body);
     int i;
 
     for (i = 0; i < stored->nelts; i++) {
         const people_contact_t *c = CONTACT(stored, i);
-        type_rec_t *r = type_rec(&ix, p, c->type);
+        type_rec_t *r = people_type_rec(&ix, p, c->type);
         if (!r || (!r->any_empty
                    && !apr_hash_get(r->seen, c->value, APR_HASH_KEY_STRING))) {
             *(people_contact_t *)apr_array_push(out) = *c;
@@ -474,13 +477,13 @@ apr_array_header_t *people_contacts_apply(apr_pool_t *p, people_op_e op,
                                              sizeof(people_contact_t));
     switch (op) {
     case PEOPLE_OP_SET:
-        apply_set(p, out, body);
+        people_apply_set(p, out, body);
         break;
     case PEOPLE_OP_MERGE:
-        apply_merge(p, out, stored, body);
+        people_apply_merge(p, out, stored, body);
         break;
     case PEOPLE_OP_DELETE:
-        apply_delete(p, out, stored, body);
+        people_apply_delete(p, out, stored, body);
         break;
     }
     return out;

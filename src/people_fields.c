@@ -18,7 +18,7 @@ people_field_kind_e people_field_kind(const char *key)
 
 /* Counts the code points of valid UTF-8 text; 0 in *ctl when it holds no
  * C0 control, DEL or C1 control (U+0080..U+009F, encoded C2 80..C2 9F). */
-static size_t count_chars(const unsigned char *s, size_t len, int *ctl)
+static size_t people_count_chars(const unsigned char *s, size_t len, int *ctl)
 {
     size_t i, n = 0;
     *ctl = 0;
@@ -43,7 +43,7 @@ const char *people_field_problem(people_field_kind_e kind, const char *value,
     if (!people_utf8_valid(value, len)) {
         return "is not valid UTF-8";
     }
-    n = count_chars((const unsigned char *)value, len, &ctl);
+    n = people_count_chars((const unsigned char *)value, len, &ctl);
     if (ctl) {
         return "contains a control character";
     }

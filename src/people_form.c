@@ -20,7 +20,8 @@ struct fnode {
     apr_array_header_t *kids;   /* fnode_t *, first-seen order */
 };
 
-static fnode_t *node_make(apr_pool_t *p, const char *name, const char *key)
+static fnode_t *people_node_make(apr_pool_t *p, const char *name,
+                                 const char *key)
 {
     fnode_t *n = apr_pcalloc(p, sizeof(*n));
     n->name = name;
@@ -28,7 +29,7 @@ static fnode_t *node_make(apr_pool_t *p, const char *name, const char *key)
     return n;
 }
 
-static const char *lower(apr_pool_t *p, const char *s)
+static const char *people_lower(apr_pool_t *p, const char *s)
 {
     char *l = apr_pstrdup(p, s), *c;
     for (c = l; *c; c++) {
@@ -45,7 +46,7 @@ typedef struct {
 
 /* Splits a key into its name and parts: "a[b][0].c" -> a, b, 0, c;
  * "a[]" -> a, "" (append). NULL when malformed or nested too deeply. */
-static apr_array_header_t *key_parts(apr_pool_t *p, const char *key)
+static apr_array_header_t *people_key_parts(apr_pool_t *p, const char *key)
 {
     apr_array_header_t *parts = apr_array_make(p, 4, sizeof(part_t));
     const char *s = key;
@@ -63,7 +64,8 @@ static apr_array_header_t *key_parts(apr_pool_t *p, const char *key)
         const char *from, *to;
         if (*s == '[') {
             from = s + 1;
-            if (!(to = strchr(from, ']')) || memchr(from, '[', (size_t)(to - from))) {
+            if (!(to = strchr(from, ']')) || memchr(from, '[',
+                                                    (size_t)(to - from))) {
                 return NULL;
             }
             s = to + 1;
@@ -89,28 +91,28 @@ static apr_array_header_t *key_parts(apr_pool_t *p, const char *key)
     return parts;
 }
 
-static fnode_t *kid_get(fnode_t *n, apr_pool_t *p, const char *name)
+static fnode_t *people_kid_get(fnode_t *n, apr_pool_t *p, const char *name)
 {
-    return n->by_name ? apr_hash_get(n->by_name, lower(p, name),
+    return n->by_name ? apr_hash_get(n->by_name, people_lower(p, name),
                                      APR_HASH_KEY_STRING) : NULL;
 }
 
-static fnode_t *kid_add(fnode_t *n, apr_pool_t *p, const char *name,
-                        const char *key)
+static fnode_t *people_kid_add(fnode_t *n, apr_pool_t *p, const char *name,
+                               const char *key)
 {
-    fnode_t *k = node_make(p, name, key);
+    fnode_t *k = people_node_make(p, name, key);
     if (!n->by_name) {
         n->by_name = apr_hash_make(p);
         n->kids = apr_array_make(p, 4, sizeof(fnode_t *));
     }
-    apr_hash_set(n->by_name, lower(p, name), APR_HASH_KEY_STRING, k);
+    apr_hash_set(n->by_name, people_lower(p, name), APR_HASH_KEY_STRING, k);
     APR_ARRAY_PUSH(n->kids, fnode_t *) = k;
     return k;
 }
 
 /* Adds one pair to the tree. */
-static const char *tree_add(apr_pool_t *p, fnode_t *root,
-                            const people_form_pair_t *pair)
+static const char *people_tree_add(apr_pool_t *p, fnode_t *root,
+                                   const people_form_pair_t *pair)
 {
     apr_array_header_t *parts;
     fnode_t *n = root, *k;
@@ -119,7 +121,7 @@ static const char *tree_add(apr_pool_t *p, fnode_t *root,
     if (!people_utf8_valid(pair->key, strlen(pair->key))) {
         return "a form key is not valid UTF-8";
     }
-    if (!(parts = key_parts(p, pair->key))) {
+    if (!(parts = people_key_parts(p, pair->key))) {
         return apr_psprintf(p, "the form key '%s' is malformed (expected "
                             "name, name[part]... or name.part, at most %d "
                             "parts deep)", pair->key, PEOPLE_FORM_MAX_DEPTH);
@@ -137,13 +139,14 @@ static const char *tree_add(apr_pool_t *p, fnode_t *root,
             }
             name = apr_itoa(p, n->kids ? n->kids->nelts : 0);
         }
-        k = kid_get(n, p, name);
+        k = people_kid_get(n, p, name);
         if (k && (last || k->value)) {
             return apr_psprintf(p, "the form key '%s' is repeated or "
                                 "conflicts with another key", pair->key);
         }
         if (!k) {
-            k = kid_add(n, p, name, apr_pstrmemdup(p, pair->key, pt->end));
+            k = people_kid_add(n, p, name, apr_pstrmemdup(p, pair->key,
+                                                          pt->end));
         }
         n = k;
     }
@@ -153,7 +156,7 @@ static const char *tree_add(apr_pool_t *p, fnode_t *root,
 }
 
 /* A canonical index: "0", or digits without a leading zero; -1 if not. */
-static long index_of(const char *s)
+static long people_index_of(const char *s)
 {
     long v = 0;
     size_t n = strlen(s), i;
@@ -170,11 +173,12 @@ static long index_of(const char *s)
     return v;
 }
 
-static const char *to_json(apr_pool_t *p, const fnode_t *n, int top,
-                           json_t **out);
+static const char *people_to_json(apr_pool_t *p, const fnode_t *n, int top,
+                                  json_t **out);
 
 /* A node whose children are all indexes: they must be 0..count-1. */
-static const char *to_array(apr_pool_t *p, const fnode_t *n, json_t **out)
+static const char *people_to_array(apr_pool_t *p, const fnode_t *n,
+                                   json_t **out)
 {
     int count = n->kids->nelts, i, gap = 0;
     const fnode_t **slot = apr_pcalloc(p, sizeof(*slot) * (size_t)count);
@@ -183,7 +187,7 @@ static const char *to_array(apr_pool_t *p, const fnode_t *n, json_t **out)
 
     for (i = 0; i < count; i++) {
         const fnode_t *k = APR_ARRAY_IDX(n->kids, i, fnode_t *);
-        long at = index_of(k->name);
+        long at = people_index_of(k->name);
         if (at >= count) {
             gap = 1;            /* then some index below count is missing */
         }
@@ -200,7 +204,7 @@ static const char *to_array(apr_pool_t *p, const fnode_t *n, json_t **out)
     arr = json_array();
     for (i = 0; i < count; i++) {
         json_t *v = NULL;
-        if ((err = to_json(p, slot[i], 0, &v))) {
+        if ((err = people_to_json(p, slot[i], 0, &v))) {
             json_decref(arr);
             return err;
         }
@@ -210,8 +214,8 @@ static const char *to_array(apr_pool_t *p, const fnode_t *n, json_t **out)
     return NULL;
 }
 
-static const char *to_json(apr_pool_t *p, const fnode_t *n, int top,
-                           json_t **out)
+static const char *people_to_json(apr_pool_t *p, const fnode_t *n, int top,
+                                  json_t **out)
 {
     int i, indexes = 0;
     const char *err;
@@ -226,10 +230,11 @@ static const char *to_json(apr_pool_t *p, const fnode_t *n, int top,
         return NULL;
     }
     for (i = 0; !top && i < n->kids->nelts; i++) {
-        indexes += index_of(APR_ARRAY_IDX(n->kids, i, fnode_t *)->name) >= 0;
+        indexes += people_index_of(APR_ARRAY_IDX(n->kids, i,
+                                                 fnode_t *)->name) >= 0;
     }
     if (indexes && indexes == n->kids->nelts) {
-        return to_array(p, n, out);
+        return people_to_array(p, n, out);
     }
     if (indexes) {
         return apr_psprintf(p, "the form keys under '%s' mix indexes and "
@@ -239,7 +244,7 @@ static const char *to_json(apr_pool_t *p, const fnode_t *n, int top,
     for (i = 0; n->kids && i < n->kids->nelts; i++) {
         const fnode_t *k = APR_ARRAY_IDX(n->kids, i, fnode_t *);
         json_t *v = NULL;
-        if ((err = to_json(p, k, 0, &v))) {
+        if ((err = people_to_json(p, k, 0, &v))) {
             json_decref(obj);
             return err;
         }
@@ -249,7 +254,7 @@ static const char *to_json(apr_pool_t *p, const fnode_t *n, int top,
     return NULL;
 }
 
-static apr_status_t json_release(void *data)
+static apr_status_t people_json_release(void *data)
 {
     json_decref((json_t *)data);
     return APR_SUCCESS;
@@ -258,7 +263,7 @@ static apr_status_t json_release(void *data)
 const char *people_form_to_json(apr_pool_t *p, const apr_array_header_t *pairs,
                                 int max_keys, json_t **out)
 {
-    fnode_t *root = node_make(p, "", "");
+    fnode_t *root = people_node_make(p, "", "");
     const char *err;
     json_t *obj = NULL;
     int i;
@@ -267,26 +272,29 @@ const char *people_form_to_json(apr_pool_t *p, const apr_array_header_t *pairs,
         return apr_psprintf(p, "the form has more than %d fields", max_keys);
     }
     for (i = 0; i < pairs->nelts; i++) {
-        if ((err = tree_add(p, root,
-                            &APR_ARRAY_IDX(pairs, i, people_form_pair_t)))) {
+        if ((err = people_tree_add(p, root,
+                                   &APR_ARRAY_IDX(pairs, i,
+                                                  people_form_pair_t)))) {
             return err;
         }
     }
-    if ((err = to_json(p, root, 1, &obj))) {
+    if ((err = people_to_json(p, root, 1, &obj))) {
         return err;
     }
-    apr_pool_cleanup_register(p, obj, json_release, apr_pool_cleanup_null);
+    apr_pool_cleanup_register(p, obj, people_json_release,
+                              apr_pool_cleanup_null);
     *out = obj;
     return NULL;
 }
 
-static int hexval(char c)
+static int people_hexval(char c)
 {
     return apr_isdigit(c) ? c - '0' : apr_tolower(c) - 'a' + 10;
 }
 
 /* url-decodes s[0..n) into fresh pool memory; *len gets the length. */
-static char *unescape(apr_pool_t *p, const char *s, size_t n, size_t *len)
+static char *people_unescape(apr_pool_t *p, const char *s, size_t n,
+                             size_t *len)
 {
     char *out = apr_palloc(p, n + 1);
     size_t i, o = 0;
@@ -297,7 +305,8 @@ static char *unescape(apr_pool_t *p, const char *s, size_t n, size_t *len)
         }
         else if (s[i] == '%' && i + 2 < n && apr_isxdigit(s[i + 1])
                  && apr_isxdigit(s[i + 2])) {
-            out[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+            out[o++] = (char)(people_hexval(s[i + 1]) * 16
+                              + people_hexval(s[i + 2]));
             i += 2;
         }
         else {
@@ -330,9 +339,9 @@ const char *people_form_split(apr_pool_t *p, const char *buf, size_t len,
                                     max_keys);
             }
             pr = apr_array_push(pairs);
-            pr->key = unescape(p, part, (size_t)(eq - part), &klen);
-            pr->value = unescape(p, eq + 1, n - (size_t)(eq - part) - 1,
-                                 &pr->len);
+            pr->key = people_unescape(p, part, (size_t)(eq - part), &klen);
+            pr->value = people_unescape(p, eq + 1, n - (size_t)(eq - part) - 1,
+                                        &pr->len);
         }
         at += n + 1;
     }

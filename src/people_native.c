@@ -77,7 +77,7 @@ int people_native_multithread(void)
 
 /* apr_dbd's placeholders (%s, %d, %lld; %% for a percent sign) as
  * SQLite's (?). */
-static char *sqlite_sql(apr_pool_t *p, const char *sql)
+static char *people_sqlite_sql(apr_pool_t *p, const char *sql)
 {
     char *out = apr_palloc(p, strlen(sql) + 1), *o = out;
     const char *s = sql;
@@ -105,7 +105,7 @@ static char *sqlite_sql(apr_pool_t *p, const char *sql)
     return out;
 }
 
-static const char *statement_sql(const char *label)
+static const char *people_statement_sql(const char *label)
 {
     const people_stmt_def_t *d;
     for (d = people_statements; d->label; d++) {
@@ -116,7 +116,7 @@ static const char *statement_sql(const char *label)
     return NULL;
 }
 
-static void finalize_all(sqlite3_stmt **st)
+static void people_finalize_all(sqlite3_stmt **st)
 {
     int i;
     for (i = 0; i < N_COUNT; i++) {
@@ -125,32 +125,32 @@ static void finalize_all(sqlite3_stmt **st)
     }
 }
 
-static apr_status_t native_cleanup(void *data)
+static apr_status_t people_native_cleanup(void *data)
 {
     people_native_t *n = data;
-    finalize_all(n->st);
+    people_finalize_all(n->st);
     return APR_SUCCESS;
 }
 
-static int prepare_all(apr_pool_t *p, sqlite3 *conn, sqlite3_stmt **st,
-                       const char **err)
+static int people_prepare_all(apr_pool_t *p, sqlite3 *conn, sqlite3_stmt **st,
+                              const char **err)
 {
     int i;
     for (i = 0; i < N_COUNT; i++) {
         const char *sql = i >= N_BEGIN ? txn_sql[i - N_BEGIN]
-                                       : statement_sql(labels[i]);
+                                       : people_statement_sql(labels[i]);
         if (!sql) {
             *err = apr_psprintf(p, "no statement %s", labels[i]);
-            finalize_all(st);
+            people_finalize_all(st);
             return 0;
         }
-        if (sqlite3_prepare_v3(conn, sqlite_sql(p, sql), -1,
+        if (sqlite3_prepare_v3(conn, people_sqlite_sql(p, sql), -1,
                                SQLITE_PREPARE_PERSISTENT, &st[i], NULL)
             != SQLITE_OK) {
             *err = apr_psprintf(p, "preparing %s: %s",
                                 i >= N_BEGIN ? sql : labels[i],
                                 sqlite3_errmsg(conn));
-            finalize_all(st);
+            people_finalize_all(st);
             return 0;
         }
     }
@@ -174,7 +174,7 @@ people_native_t *people_native_of(apr_pool_t *p, apr_pool_t *conn_pool,
         return n;
     }
     conn = apr_dbd_native_handle(db->driver, db->handle);
-    if (!prepare_all(p, conn, st, err)) {
+    if (!people_prepare_all(p, conn, st, err)) {
         return NULL;
     }
     /* a pool of its own under the connection's: APR destroys a pool's
@@ -185,36 +185,37 @@ people_native_t *people_native_of(apr_pool_t *p, apr_pool_t *conn_pool,
     n = apr_pcalloc(sub, sizeof(*n));
     n->conn = conn;
     memcpy(n->st, st, sizeof(st));
-    apr_pool_cleanup_register(sub, n, native_cleanup, apr_pool_cleanup_null);
+    apr_pool_cleanup_register(sub, n, people_native_cleanup,
+                              apr_pool_cleanup_null);
     apr_pool_userdata_setn(n, native_key, NULL, conn_pool);
     return n;
 }
 
 /* Ends a statement's use: it holds no snapshot and no request memory (bound
  * text) after this. */
-static void done(sqlite3_stmt *st)
+static void people_done(sqlite3_stmt *st)
 {
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
 }
 
-static people_rc_e fail(apr_pool_t *p, people_native_t *n, int i,
-                        const char **err)
+static people_rc_e people_fail(apr_pool_t *p, people_native_t *n, int i,
+                               const char **err)
 {
     *err = apr_psprintf(p, "%s: %s", i >= N_BEGIN ? txn_sql[i - N_BEGIN]
                                                   : labels[i],
                         sqlite3_errmsg(n->conn));
-    done(n->st[i]);
+    people_done(n->st[i]);
     return PEOPLE_DB_ERROR;
 }
 
-static int bind_text(sqlite3_stmt *st, int i, const char *v)
+static int people_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
     return v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC)
              : sqlite3_bind_null(st, i);
 }
 
-static const char *col_str(apr_pool_t *p, sqlite3_stmt *st, int i)
+static const char *people_col_str(apr_pool_t *p, sqlite3_stmt *st, int i)
 {
     const unsigned char *t;
     if (sqlite3_column_type(st, i) == SQLITE_NULL) {
@@ -227,24 +228,25 @@ static const char *col_str(apr_pool_t *p, sqlite3_stmt *st, int i)
 
 /* integers are read as integers: sqlite3_column_text on an INTEGER column
  * converts and allocates */
-static apr_int64_t col_int(sqlite3_stmt *st, int i, apr_int64_t dflt)
+static apr_int64_t people_col_int(sqlite3_stmt *st, int i, apr_int64_t dflt)
 {
     return sqlite3_column_type(st, i) == SQLITE_NULL
            ? dflt : sqlite3_column_int64(st, i);
 }
 
-static void read_caller(sqlite3_stmt *st, people_caller_t *c, apr_pool_t *p)
+static void people_read_caller(sqlite3_stmt *st, people_caller_t *c,
+                               apr_pool_t *p)
 {
-    c->id = col_str(p, st, 0);
-    c->username = col_str(p, st, 1);
-    c->is_admin = (int)col_int(st, 2, 0);
-    c->is_owner = (int)col_int(st, 3, 0);
-    c->status = (int)col_int(st, 4, 1);
-    c->is_visitor = (int)col_int(st, 5, 0);
+    c->id = people_col_str(p, st, 0);
+    c->username = people_col_str(p, st, 1);
+    c->is_admin = (int)people_col_int(st, 2, 0);
+    c->is_owner = (int)people_col_int(st, 3, 0);
+    c->status = (int)people_col_int(st, 4, 1);
+    c->is_visitor = (int)people_col_int(st, 5, 0);
 }
 
-static people_profile_t *read_profile(apr_pool_t *p, sqlite3_stmt *st,
-                                      int first)
+static people_profile_t *people_read_profile(apr_pool_t *p, sqlite3_stmt *st,
+                                             int first)
 {
     people_profile_t *u;
     int i;
@@ -259,58 +261,58 @@ static people_profile_t *read_profile(apr_pool_t *p, sqlite3_stmt *st,
         char *f = (char *)u + c->offset;
         switch (c->kind) {
         case COL_STR:
-            *(const char **)f = col_str(p, st, first + i);
+            *(const char **)f = people_col_str(p, st, first + i);
             break;
         case COL_INT:
-            *(int *)f = (int)col_int(st, first + i, c->dflt);
+            *(int *)f = (int)people_col_int(st, first + i, c->dflt);
             break;
         case COL_INT64:
-            *(apr_int64_t *)f = col_int(st, first + i, c->dflt);
+            *(apr_int64_t *)f = people_col_int(st, first + i, c->dflt);
             break;
         }
     }
     return u;
 }
 
-static people_rc_e read_lists(apr_pool_t *p, people_native_t *n,
-                              people_profile_t *u, const char **err)
+static people_rc_e people_read_lists(apr_pool_t *p, people_native_t *n,
+                                     people_profile_t *u, const char **err)
 {
     sqlite3_stmt *g = n->st[N_GROUPS], *c = n->st[N_CONTACTS];
     int rc;
 
     u->groups = apr_array_make(p, 2, sizeof(people_group_t));
     u->contacts = apr_array_make(p, 8, sizeof(people_contact_t));
-    bind_text(g, 1, u->id);
+    people_bind_text(g, 1, u->id);
     while ((rc = sqlite3_step(g)) == SQLITE_ROW) {
         people_group_t *x = apr_array_push(u->groups);
-        x->id = col_str(p, g, 0);
-        x->name = col_str(p, g, 1);
-        x->manager = col_str(p, g, 2);
+        x->id = people_col_str(p, g, 0);
+        x->name = people_col_str(p, g, 1);
+        x->manager = people_col_str(p, g, 2);
     }
     if (rc != SQLITE_DONE) {
-        return fail(p, n, N_GROUPS, err);
+        return people_fail(p, n, N_GROUPS, err);
     }
-    done(g);
-    bind_text(c, 1, u->id);
+    people_done(g);
+    people_bind_text(c, 1, u->id);
     while ((rc = sqlite3_step(c)) == SQLITE_ROW) {
         people_contact_t *x = apr_array_push(u->contacts);
-        x->type = col_str(p, c, 0);
-        x->value = col_str(p, c, 1);
+        x->type = people_col_str(p, c, 0);
+        x->value = people_col_str(p, c, 1);
         if (!x->value) {
             x->value = "";
         }
     }
     if (rc != SQLITE_DONE) {
-        return fail(p, n, N_CONTACTS, err);
+        return people_fail(p, n, N_CONTACTS, err);
     }
-    done(c);
+    people_done(c);
     return PEOPLE_OK;
 }
 
 /* A deferred BEGIN unless a transaction is open (a write's: its reads join
  * it). *began says whether end() must COMMIT. */
-static people_rc_e begin(apr_pool_t *p, people_native_t *n, int wait_ms,
-                         int *began, const char **err)
+static people_rc_e people_begin(apr_pool_t *p, people_native_t *n, int wait_ms,
+                                int *began, const char **err)
 {
     *began = 0;
     if (!sqlite3_get_autocommit(n->conn)) {
@@ -321,28 +323,28 @@ static people_rc_e begin(apr_pool_t *p, people_native_t *n, int wait_ms,
     sqlite3_busy_timeout(n->conn, wait_ms > 0 ? wait_ms : 0);
     if (sqlite3_step(n->st[N_BEGIN]) != SQLITE_DONE) {
         sqlite3_busy_timeout(n->conn, 0);
-        return fail(p, n, N_BEGIN, err);
+        return people_fail(p, n, N_BEGIN, err);
     }
-    done(n->st[N_BEGIN]);
+    people_done(n->st[N_BEGIN]);
     *began = 1;
     return PEOPLE_OK;
 }
 
-static people_rc_e end(apr_pool_t *p, people_native_t *n, int began,
-                       people_rc_e rc, const char **err)
+static people_rc_e people_end(apr_pool_t *p, people_native_t *n, int began,
+                              people_rc_e rc, const char **err)
 {
     /* every statement was reset by done() or fail() after its use */
     if (!began) {
         return rc;
     }
     if (sqlite3_step(n->st[N_COMMIT]) != SQLITE_DONE) {
-        people_rc_e frc = fail(p, n, N_COMMIT, err);
+        people_rc_e frc = people_fail(p, n, N_COMMIT, err);
         /* a read transaction holds no changes: never leave one open on a
          * pooled connection */
         sqlite3_exec(n->conn, "ROLLBACK", NULL, NULL, NULL);
         rc = rc == PEOPLE_OK ? frc : rc;
     }
-    done(n->st[N_COMMIT]);
+    people_done(n->st[N_COMMIT]);
     sqlite3_busy_timeout(n->conn, 0);
     return rc;
 }
@@ -350,101 +352,109 @@ static people_rc_e end(apr_pool_t *p, people_native_t *n, int began,
 /* Binds one text argument to statement i and steps it once: SQLITE_ROW
  * (the row is there until done()) or SQLITE_DONE; on an error the statement
  * is reset, *err says why and 0 is returned. */
-static int step_one(apr_pool_t *p, people_native_t *n, int i,
-                    const char *arg, const char **err)
+static int people_step_one(apr_pool_t *p, people_native_t *n, int i,
+                           const char *arg, const char **err)
 {
     int rc;
-    bind_text(n->st[i], 1, arg);
+    people_bind_text(n->st[i], 1, arg);
     rc = sqlite3_step(n->st[i]);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        fail(p, n, i, err);
+        people_fail(p, n, i, err);
         return 0;
     }
     return rc;
 }
 
-static people_rc_e find_by_name(apr_pool_t *p, people_native_t *n,
-                                const char *key, const char **id,
-                                const char **err)
+static people_rc_e people_find_by_name(apr_pool_t *p, people_native_t *n,
+                                       const char *key, const char **id,
+                                       const char **err)
 {
-    int rc = step_one(p, n, N_BY_NAME, key, err);
+    int rc = people_step_one(p, n, N_BY_NAME, key, err);
     if (!rc) {
         return PEOPLE_DB_ERROR;
     }
-    *id = rc == SQLITE_ROW ? col_str(p, n->st[N_BY_NAME], 0) : NULL;
-    done(n->st[N_BY_NAME]);
+    *id = rc == SQLITE_ROW ? people_col_str(p, n->st[N_BY_NAME], 0) : NULL;
+    people_done(n->st[N_BY_NAME]);
     return PEOPLE_OK;
 }
 
-static people_rc_e profile_by_id(apr_pool_t *p, people_native_t *n,
-                                 const char *id, people_profile_t **prof,
-                                 const char **err)
+static people_rc_e people_profile_by_id(apr_pool_t *p, people_native_t *n,
+                                        const char *id,
+                                        people_profile_t **prof,
+                                        const char **err)
 {
-    int rc = step_one(p, n, N_PROFILE, id, err);
+    int rc = people_step_one(p, n, N_PROFILE, id, err);
     if (!rc) {
         return PEOPLE_DB_ERROR;
     }
-    *prof = rc == SQLITE_ROW ? read_profile(p, n->st[N_PROFILE], 0) : NULL;
-    done(n->st[N_PROFILE]);
-    return *prof ? read_lists(p, n, *prof, err) : PEOPLE_OK;
+    *prof = rc == SQLITE_ROW ? people_read_profile(p, n->st[N_PROFILE],
+                                                   0) : NULL;
+    people_done(n->st[N_PROFILE]);
+    return *prof ? people_read_lists(p, n, *prof, err) : PEOPLE_OK;
 }
 
 /* The token alone (i == N_AUTH) or with the profile it asks for
  * (N_AUTH_PROFILE, target_id NULL for its own). */
-static people_rc_e auth(apr_pool_t *p, people_native_t *n, int i,
-                        const char *token_hash, apr_int64_t now,
-                        const char *target_id, people_caller_t *caller,
-                        people_profile_t **prof, const char **err)
+static people_rc_e people_auth(apr_pool_t *p, people_native_t *n, int i,
+                               const char *token_hash, apr_int64_t now,
+                               const char *target_id, people_caller_t *caller,
+                               people_profile_t **prof, const char **err)
 {
     sqlite3_stmt *st = n->st[i];
     int a = 1, rc;
 
     if (i == N_AUTH_PROFILE) {
-        bind_text(st, a++, target_id);
+        people_bind_text(st, a++, target_id);
     }
-    bind_text(st, a++, token_hash);
+    people_bind_text(st, a++, token_hash);
     sqlite3_bind_int64(st, a, now);
     rc = sqlite3_step(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        return fail(p, n, i, err);
+        return people_fail(p, n, i, err);
     }
     if (rc == SQLITE_DONE) {
-        done(st);
+        people_done(st);
         return PEOPLE_NOT_FOUND;
     }
-    read_caller(st, caller, p);
+    people_read_caller(st, caller, p);
     if (i == N_AUTH_PROFILE) {
-        *prof = read_profile(p, st, N_CALLER_COLS);
+        *prof = people_read_profile(p, st, N_CALLER_COLS);
     }
-    done(st);
+    people_done(st);
     return PEOPLE_OK;
 }
 
-static people_rc_e read_all(apr_pool_t *p, people_native_t *n,
-                            const char *token_hash, apr_int64_t now,
-                            const people_route_t *target,
-                            people_caller_t *caller, people_profile_t **prof,
-                            const char **err)
+static people_rc_e people_read_all(apr_pool_t *p, people_native_t *n,
+                                   const char *token_hash, apr_int64_t now,
+                                   const people_route_t *target,
+                                   people_caller_t *caller,
+                                   people_profile_t **prof,
+                                   const char **err)
 {
     const char *id = NULL;
     people_rc_e rc;
 
     if (!target) {
-        return auth(p, n, N_AUTH, token_hash, now, NULL, caller, NULL, err);
+        return people_auth(p, n, N_AUTH, token_hash, now, NULL, caller, NULL,
+                           err);
     }
     if (target->kind != PEOPLE_USER_NAME) {
-        rc = auth(p, n, N_AUTH_PROFILE, token_hash, now,
-                  target->kind == PEOPLE_USER_SELF ? NULL : target->user,
-                  caller, prof, err);
-        return rc == PEOPLE_OK && *prof ? read_lists(p, n, *prof, err) : rc;
+        const char *who = target->kind == PEOPLE_USER_SELF ? NULL
+                                                          : target->user;
+        rc = people_auth(p, n, N_AUTH_PROFILE, token_hash, now, who, caller,
+                         prof, err);
+        return rc == PEOPLE_OK && *prof ? people_read_lists(p, n, *prof, err)
+                                        : rc;
     }
-    if ((rc = auth(p, n, N_AUTH, token_hash, now, NULL, caller, NULL, err))
+    if ((rc = people_auth(p, n, N_AUTH, token_hash, now, NULL, caller, NULL,
+                          err))
         != PEOPLE_OK
-        || (rc = find_by_name(p, n, target->user, &id, err)) != PEOPLE_OK
+        || (rc = people_find_by_name(p, n, target->user, &id,
+                                     err)) != PEOPLE_OK
         || !id) {
         return rc;
     }
-    return profile_by_id(p, n, id, prof, err);
+    return people_profile_by_id(p, n, id, prof, err);
 }
 
 people_rc_e people_native_read(apr_pool_t *p, people_native_t *n,
@@ -462,15 +472,15 @@ people_rc_e people_native_read(apr_pool_t *p, people_native_t *n,
     /* one statement is its own transaction */
     if (!target) {
         sqlite3_busy_timeout(n->conn, wait_ms > 0 ? wait_ms : 0);
-        rc = read_all(p, n, token_hash, now, NULL, caller, prof, err);
+        rc = people_read_all(p, n, token_hash, now, NULL, caller, prof, err);
         sqlite3_busy_timeout(n->conn, 0);
         return rc;
     }
-    if ((rc = begin(p, n, wait_ms, &began, err)) != PEOPLE_OK) {
+    if ((rc = people_begin(p, n, wait_ms, &began, err)) != PEOPLE_OK) {
         return rc;
     }
-    rc = read_all(p, n, token_hash, now, target, caller, prof, err);
-    return end(p, n, began, rc, err);
+    rc = people_read_all(p, n, token_hash, now, target, caller, prof, err);
+    return people_end(p, n, began, rc, err);
 }
 
 people_rc_e people_native_profile(apr_pool_t *p, people_native_t *n,
@@ -481,12 +491,12 @@ people_rc_e people_native_profile(apr_pool_t *p, people_native_t *n,
     int began;
 
     *prof = NULL;
-    if ((rc = begin(p, n, wait_ms, &began, err)) != PEOPLE_OK) {
+    if ((rc = people_begin(p, n, wait_ms, &began, err)) != PEOPLE_OK) {
         return rc;
     }
-    rc = profile_by_id(p, n, id, prof, err);
+    rc = people_profile_by_id(p, n, id, prof, err);
     if (rc == PEOPLE_OK && !*prof) {
         rc = PEOPLE_NOT_FOUND;
     }
-    return end(p, n, began, rc, err);
+    return people_end(p, n, began, rc, err);
 }

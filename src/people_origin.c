@@ -5,12 +5,12 @@
 
 #include "people_origin.h"
 
-static unsigned default_port(const char *scheme)
+static unsigned people_default_port(const char *scheme)
 {
     return !strcmp(scheme, "https") ? 443 : !strcmp(scheme, "http") ? 80 : 0;
 }
 
-static char *lower(apr_pool_t *p, const char *s, size_t n)
+static char *people_lower(apr_pool_t *p, const char *s, size_t n)
 {
     char *l = apr_pstrmemdup(p, s, n), *c;
     for (c = l; *c; c++) {
@@ -22,13 +22,13 @@ static char *lower(apr_pool_t *p, const char *s, size_t n)
 const char *people_origin_self(apr_pool_t *p, const char *scheme,
                                const char *host, unsigned port)
 {
-    const char *s = lower(p, scheme, strlen(scheme));
-    const char *h = lower(p, host, strlen(host));
+    const char *s = people_lower(p, scheme, strlen(scheme));
+    const char *h = people_lower(p, host, strlen(host));
 
     if (strchr(h, ':') && h[0] != '[') {
         h = apr_pstrcat(p, "[", h, "]", NULL);
     }
-    if (port == 0 || port == default_port(s)) {
+    if (port == 0 || port == people_default_port(s)) {
         return apr_pstrcat(p, s, "://", h, NULL);
     }
     return apr_psprintf(p, "%s://%s:%u", s, h, port);
@@ -44,7 +44,7 @@ const char *people_origin_of(apr_pool_t *p, const char *url)
     if (!sep || sep == url) {
         return NULL;
     }
-    scheme = lower(p, url, (size_t)(sep - url));
+    scheme = people_lower(p, url, (size_t)(sep - url));
     for (n = 0; scheme[n]; n++) {
         if (!apr_isalnum(scheme[n]) && !strchr("+-.", scheme[n])) {
             return NULL;
@@ -69,7 +69,7 @@ const char *people_origin_of(apr_pool_t *p, const char *url)
     else {
         colon = memchr(auth, ':', (size_t)(end - auth));
     }
-    host = lower(p, auth, (size_t)((colon ? colon : end) - auth));
+    host = people_lower(p, auth, (size_t)((colon ? colon : end) - auth));
     if (!*host) {
         return NULL;
     }

@@ -49,7 +49,7 @@ const char *people_wfield_name(people_wfield_e f)
     return fields[f].name;
 }
 
-static int digits(const char *s, int n)
+static int people_digits(const char *s, int n)
 {
     int i;
     for (i = 0; i < n; i++) {
@@ -63,21 +63,24 @@ static int digits(const char *s, int n)
 /* YYYY-MM-DD, optionally followed by THH:MM:SS, a fraction and Z or an
  * offset (+HH:MM): the date as the answer's format (midnight UTC), or
  * NULL. */
-static const char *norm_date(apr_pool_t *p, const char *s)
+static const char *people_norm_date(apr_pool_t *p, const char *s)
 {
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30,
                                 31};
     int y, m, d;
     size_t n = strlen(s);
 
-    if (n < 10 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2)
-        || s[7] != '-' || !digits(s + 8, 2)) {
+    if (n < 10 || !people_digits(s, 4) || s[4] != '-' || !people_digits(s + 5,
+                                                                        2)
+        || s[7] != '-' || !people_digits(s + 8, 2)) {
         return NULL;
     }
     if (n > 10) {
         const char *t = s + 10;
-        if (*t != 'T' || strlen(t) < 9 || !digits(t + 1, 2) || t[3] != ':'
-            || !digits(t + 4, 2) || t[6] != ':' || !digits(t + 7, 2)) {
+        if (*t != 'T' || strlen(t) < 9 || !people_digits(t + 1,
+                                                         2) || t[3] != ':'
+            || !people_digits(t + 4,
+                              2) || t[6] != ':' || !people_digits(t + 7, 2)) {
             return NULL;
         }
         t += 9;
@@ -89,7 +92,9 @@ static const char *norm_date(apr_pool_t *p, const char *s)
             t++;
         }
         else if ((*t == '+' || *t == '-') && strlen(t) == 6
-                 && digits(t + 1, 2) && t[3] == ':' && digits(t + 4, 2)) {
+                 && people_digits(t + 1,
+                                  2) && t[3] == ':' && people_digits(t + 4,
+                                                                     2)) {
             t += 6;
         }
         if (*t) {
@@ -107,7 +112,7 @@ static const char *norm_date(apr_pool_t *p, const char *s)
 }
 
 /* One '@' with text on both sides, a dot in the domain, no spaces. */
-static int email_shape(const char *s)
+static int people_email_shape(const char *s)
 {
     const char *at = strchr(s, '@');
     const char *c;
@@ -125,15 +130,15 @@ static int email_shape(const char *s)
     return 1;
 }
 
-static const char *text_of(json_t *v)
+static const char *people_text_of(json_t *v)
 {
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
 /* A boolean: JSON true/false, or a form's true/false/1/0/on/off. */
-static int bool_of(json_t *v, int *out)
+static int people_bool_of(json_t *v, int *out)
 {
-    const char *s = text_of(v);
+    const char *s = people_text_of(v);
     if (json_is_boolean(v)) {
         *out = json_is_true(v);
         return 1;
@@ -153,10 +158,11 @@ static int bool_of(json_t *v, int *out)
 }
 
 /* Checks and normalises one field's value; NULL, or the 400 message. */
-static const char *read_field(apr_pool_t *p, people_wfield_e f, json_t *v,
-                              const char **out)
+static const char *people_read_field(apr_pool_t *p, people_wfield_e f,
+                                     json_t *v,
+                                     const char **out)
 {
-    const char *name = fields[f].name, *s = text_of(v), *problem;
+    const char *name = fields[f].name, *s = people_text_of(v), *problem;
     int b;
 
     if (json_is_string(v) && strlen(s) != json_string_length(v)) {
@@ -164,7 +170,7 @@ static const char *read_field(apr_pool_t *p, people_wfield_e f, json_t *v,
     }
     switch (fields[f].kind) {
     case K_BOOL:
-        if (!bool_of(v, &b)) {
+        if (!people_bool_of(v, &b)) {
             return apr_psprintf(p, "%s must be true or false", name);
         }
         *out = b ? "1" : "0";
@@ -200,7 +206,7 @@ static const char *read_field(apr_pool_t *p, people_wfield_e f, json_t *v,
     }
     switch (fields[f].kind) {
     case K_DATE:
-        if (!(*out = norm_date(p, s))) {
+        if (!(*out = people_norm_date(p, s))) {
             return apr_psprintf(p, "%s must be a date, YYYY-MM-DD or "
                                 "YYYY-MM-DDTHH:MM:SS.0000000Z", name);
         }
@@ -221,7 +227,7 @@ static const char *read_field(apr_pool_t *p, people_wfield_e f, json_t *v,
     if (problem) {
         return apr_psprintf(p, "%s %s", name, problem);
     }
-    if (fields[f].kind == K_EMAIL && !email_shape(s)) {
+    if (fields[f].kind == K_EMAIL && !people_email_shape(s)) {
         return "email must be an email address";
     }
     *out = apr_pstrdup(p, s);
@@ -229,8 +235,8 @@ static const char *read_field(apr_pool_t *p, people_wfield_e f, json_t *v,
 }
 
 /* A key looked up case-insensitively; a second spelling is an error. */
-static const char *lookup(apr_pool_t *p, json_t *root, const char *key,
-                          json_t **v)
+static const char *people_lookup(apr_pool_t *p, json_t *root, const char *key,
+                                 json_t **v)
 {
     int dup;
     *v = people_json_get_ci(root, key, &dup);
@@ -239,7 +245,8 @@ static const char *lookup(apr_pool_t *p, json_t *root, const char *key,
 
 /* A user name a new user may have: people-admin's rule (people_fields.c),
  * and not a UUID (which routes as an id). */
-static const char *username_problem(apr_pool_t *p, const char *name)
+static const char *people_patch_username_problem(apr_pool_t *p,
+                                                 const char *name)
 {
     const char *bad = people_username_problem(name);
     if (bad) {
@@ -249,8 +256,8 @@ static const char *username_problem(apr_pool_t *p, const char *name)
            ? "cannot be a UUID (it would read as an id)" : NULL;
 }
 
-static const char *read_create(apr_pool_t *p, json_t *root,
-                               people_patch_t *out)
+static const char *people_read_create(apr_pool_t *p, json_t *root,
+                                      people_patch_t *out)
 {
     static const people_wfield_e required[] = {
         PEOPLE_W_FIRST_NAME, PEOPLE_W_LAST_NAME, PEOPLE_W_EMAIL
@@ -265,7 +272,7 @@ static const char *read_create(apr_pool_t *p, json_t *root,
                                 fields[required[i]].name);
         }
     }
-    if ((err = lookup(p, root, "userName", &v))) {
+    if ((err = people_lookup(p, root, "userName", &v))) {
         return err;
     }
     if (v && !json_is_null(v) && !(json_is_string(v)
@@ -274,7 +281,8 @@ static const char *read_create(apr_pool_t *p, json_t *root,
             || strlen(json_string_value(v)) != json_string_length(v)) {
             return "userName must be a string without control characters";
         }
-        if ((problem = username_problem(p, json_string_value(v)))) {
+        if ((problem = people_patch_username_problem(p,
+                                                     json_string_value(v)))) {
             return apr_psprintf(p, "userName %s", problem);
         }
         out->username = apr_pstrdup(p, json_string_value(v));
@@ -291,11 +299,11 @@ const char *people_patch_parse(apr_pool_t *p, json_t *root, int create,
 
     memset(out, 0, sizeof(*out));
     for (f = 0; f < PEOPLE_W_COUNT; f++) {
-        if ((err = lookup(p, root, fields[f].name, &v))) {
+        if ((err = people_lookup(p, root, fields[f].name, &v))) {
             return err;
         }
         if (fields[f].alias) {
-            if ((err = lookup(p, root, fields[f].alias, &alias))) {
+            if ((err = people_lookup(p, root, fields[f].alias, &alias))) {
                 return err;
             }
             if (v && alias) {
@@ -310,27 +318,28 @@ const char *people_patch_parse(apr_pool_t *p, json_t *root, int create,
         if (!v || (f == PEOPLE_W_DEPARTMENT && json_is_array(v))) {
             continue;
         }
-        if ((err = read_field(p, (people_wfield_e)f, v, &out->value[f]))) {
+        if ((err = people_read_field(p, (people_wfield_e)f, v,
+                                     &out->value[f]))) {
             return err;
         }
         out->named |= 1u << f;
     }
-    if ((err = lookup(p, root, "contacts", &v))) {
+    if ((err = people_lookup(p, root, "contacts", &v))) {
         return err;
     }
     if (v && (err = people_contacts_from(p, v, &out->contacts))) {
         return err;
     }
-    return create ? read_create(p, root, out) : NULL;
+    return create ? people_read_create(p, root, out) : NULL;
 }
 
-static int same_text(const char *a, const char *b)
+static int people_same_text(const char *a, const char *b)
 {
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
 /* A stored value as the patch spells it. */
-static const char *current(const people_profile_t *u, people_wfield_e f)
+static const char *people_current(const people_profile_t *u, people_wfield_e f)
 {
     switch (f) {
     case PEOPLE_W_FIRST_NAME: return u->first_name;
@@ -357,11 +366,11 @@ int people_patch_changes(const people_patch_t *pt, const people_profile_t *u,
     if (!PEOPLE_PATCH_HAS(pt, f)) {
         return 0;
     }
-    now = current(u, f);
+    now = people_current(u, f);
     if (f == PEOPLE_W_EMAIL && now && pt->value[f]) {
         return strcasecmp(now, pt->value[f]) != 0;
     }
-    return !same_text(now, pt->value[f]);
+    return !people_same_text(now, pt->value[f]);
 }
 
 people_profile_t people_patch_apply(const people_patch_t *pt,
@@ -454,7 +463,7 @@ const char *people_username_from_email(apr_pool_t *p, const char *email)
         }
     }
     out[o] = '\0';
-    return o && !username_problem(p, out) ? out : "user";
+    return o && !people_patch_username_problem(p, out) ? out : "user";
 }
 
 int people_user_status_parse(const char *s)

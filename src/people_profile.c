@@ -23,7 +23,7 @@ typedef struct {
     size_t len, cap;
 } out_t;
 
-static void grow(out_t *o, size_t n)
+static void people_grow(out_t *o, size_t n)
 {
     size_t cap = o->cap ? o->cap * 2 : 2048;
     char *nb;
@@ -44,7 +44,7 @@ static inline __attribute__((always_inline))
 void put(out_t *o, const char *s, size_t n)
 {
     if (o->len + n + 1 > o->cap) {
-        grow(o, n);
+        people_grow(o, n);
     }
     memcpy(o->buf + o->len, s, n);
     o->len += n;
@@ -70,7 +70,7 @@ static const unsigned char plain[256] = {
 #undef P8
 #undef P32
 
-static void put_str(out_t *o, const char *s)
+static void people_put_str(out_t *o, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     size_t i, run = 0, start = o->len;
@@ -112,7 +112,7 @@ static void put_str(out_t *o, const char *s)
 
 /* Decimal digits without apr_snprintf's formatter (a tenth of the text's
  * cost when it wrote the numbers). */
-static void put_int(out_t *o, apr_int64_t v)
+static void people_put_int(out_t *o, apr_int64_t v)
 {
     char tmp[24], *end = tmp + sizeof(tmp), *b = end;
     apr_uint64_t u = v < 0 ? 0 - (apr_uint64_t)v : (apr_uint64_t)v;
@@ -127,7 +127,7 @@ static void put_int(out_t *o, apr_int64_t v)
     put(o, b, (size_t)(end - b));
 }
 
-static void put_bool(out_t *o, int v)
+static void people_put_bool(out_t *o, int v)
 {
     if (v) {
         PUT_LIT(o, "true");
@@ -164,7 +164,7 @@ int people_field_lookup(const char *name, size_t n)
     return -1;
 }
 
-static void put_groups(out_t *o, const apr_array_header_t *groups)
+static void people_put_groups(out_t *o, const apr_array_header_t *groups)
 {
     int i;
     PUT_LIT(o, "[");
@@ -174,15 +174,15 @@ static void put_groups(out_t *o, const apr_array_header_t *groups)
             PUT_LIT(o, ",");
         }
         PUT_LIT(o, "{\"id\":");
-        put_str(o, g->id);
-        KEY(o, "name");        put_str(o, g->name);
-        KEY(o, "manager");     put_str(o, g->manager);
+        people_put_str(o, g->id);
+        KEY(o, "name");        people_put_str(o, g->name);
+        KEY(o, "manager");     people_put_str(o, g->manager);
         PUT_LIT(o, "}");
     }
     PUT_LIT(o, "]");
 }
 
-static void put_contacts(out_t *o, const apr_array_header_t *contacts)
+static void people_put_contacts(out_t *o, const apr_array_header_t *contacts)
 {
     int i;
     PUT_LIT(o, "[");
@@ -193,8 +193,8 @@ static void put_contacts(out_t *o, const apr_array_header_t *contacts)
             PUT_LIT(o, ",");
         }
         PUT_LIT(o, "{\"type\":");
-        put_str(o, c->type);
-        KEY(o, "value");       put_str(o, c->value);
+        people_put_str(o, c->type);
+        KEY(o, "value");       people_put_str(o, c->value);
         PUT_LIT(o, "}");
     }
     PUT_LIT(o, "]");
@@ -212,61 +212,65 @@ static void put_contacts(out_t *o, const apr_array_header_t *contacts)
 
 /* The profile with the keys of m. With full == 0 the private data reads
  * "email": null and "contacts": [] (spec section 4). */
-static void put_profile(out_t *o, const people_profile_t *u, int full,
-                        const char *profile_url, people_fields_t m)
+static void people_put_profile(out_t *o, const people_profile_t *u, int full,
+                               const char *profile_url, people_fields_t m)
 {
     const char *first = u->first_name ? u->first_name : "";
     const char *last = u->last_name ? u->last_name : "";
 
     PUT_LIT(o, "{\"id\":");
-    put_str(o, u->id);
-    FIELD(o, m, USERNAME, "userName", put_str(o, u->username));
-    FIELD(o, m, FIRSTNAME, "firstName", put_str(o, u->first_name));
-    FIELD(o, m, LASTNAME, "lastName", put_str(o, u->last_name));
+    people_put_str(o, u->id);
+    FIELD(o, m, USERNAME, "userName", people_put_str(o, u->username));
+    FIELD(o, m, FIRSTNAME, "firstName", people_put_str(o, u->first_name));
+    FIELD(o, m, LASTNAME, "lastName", people_put_str(o, u->last_name));
     FIELD(o, m, DISPLAYNAME, "displayName",
-          put_str(o, apr_pstrcat(o->pool, first, *first && *last ? " " : "",
-                                 last, NULL)));
-    FIELD(o, m, EMAIL, "email", put_str(o, full ? u->email : NULL));
-    FIELD(o, m, BIRTHDAY, "birthday", put_str(o, u->birthday));
+          people_put_str(o, apr_pstrcat(o->pool, first,
+                                        *first && *last ? " " : "",
+                                        last, NULL)));
+    FIELD(o, m, EMAIL, "email", people_put_str(o, full ? u->email : NULL));
+    FIELD(o, m, BIRTHDAY, "birthday", people_put_str(o, u->birthday));
     FIELD(o, m, SEX, "sex",
-          put_str(o, u->sex == 1 ? "male" : u->sex == 0 ? "female" : NULL));
-    FIELD(o, m, STATUS, "status", put_int(o, u->status));
+          people_put_str(o, u->sex == 1 ? "male"
+                            : u->sex == 0 ? "female" : NULL));
+    FIELD(o, m, STATUS, "status", people_put_int(o, u->status));
     FIELD(o, m, ACTIVATIONSTATUS, "activationStatus",
-          put_int(o, u->activation_status));
-    FIELD(o, m, TERMINATED, "terminated", put_str(o, u->terminated));
-    FIELD(o, m, DEPARTMENT, "department", put_str(o, u->department));
-    FIELD(o, m, WORKFROM, "workFrom", put_str(o, u->work_from));
-    FIELD(o, m, GROUPS, "groups", put_groups(o, u->groups));
-    FIELD(o, m, LOCATION, "location", put_str(o, u->location));
-    FIELD(o, m, NOTES, "notes", put_str(o, u->notes));
-    FIELD(o, m, TITLE, "title", put_str(o, u->title));
-    FIELD(o, m, LEAD, "lead", put_str(o, u->lead));
+          people_put_int(o, u->activation_status));
+    FIELD(o, m, TERMINATED, "terminated", people_put_str(o, u->terminated));
+    FIELD(o, m, DEPARTMENT, "department", people_put_str(o, u->department));
+    FIELD(o, m, WORKFROM, "workFrom", people_put_str(o, u->work_from));
+    FIELD(o, m, GROUPS, "groups", people_put_groups(o, u->groups));
+    FIELD(o, m, LOCATION, "location", people_put_str(o, u->location));
+    FIELD(o, m, NOTES, "notes", people_put_str(o, u->notes));
+    FIELD(o, m, TITLE, "title", people_put_str(o, u->title));
+    FIELD(o, m, LEAD, "lead", people_put_str(o, u->lead));
     FIELD(o, m, AVATARSMALL, "avatarSmall",
-          put_str(o, u->avatar_small ? u->avatar_small : AVATAR_SMALL));
+          people_put_str(o, u->avatar_small ? u->avatar_small : AVATAR_SMALL));
     FIELD(o, m, AVATARMEDIUM, "avatarMedium",
-          put_str(o, u->avatar_medium ? u->avatar_medium : AVATAR_MEDIUM));
+          people_put_str(o,
+                         u->avatar_medium ? u->avatar_medium : AVATAR_MEDIUM));
     FIELD(o, m, AVATAR, "avatar",
-          put_str(o, u->avatar ? u->avatar : AVATAR_MAX));
-    FIELD(o, m, ISADMIN, "isAdmin", put_bool(o, u->is_admin));
-    FIELD(o, m, ISLDAP, "isLDAP", put_bool(o, u->is_ldap));
-    FIELD(o, m, ISOWNER, "isOwner", put_bool(o, u->is_owner));
-    FIELD(o, m, ISVISITOR, "isVisitor", put_bool(o, u->is_visitor));
-    FIELD(o, m, ISSSO, "isSSO", put_bool(o, u->is_sso));
+          people_put_str(o, u->avatar ? u->avatar : AVATAR_MAX));
+    FIELD(o, m, ISADMIN, "isAdmin", people_put_bool(o, u->is_admin));
+    FIELD(o, m, ISLDAP, "isLDAP", people_put_bool(o, u->is_ldap));
+    FIELD(o, m, ISOWNER, "isOwner", people_put_bool(o, u->is_owner));
+    FIELD(o, m, ISVISITOR, "isVisitor", people_put_bool(o, u->is_visitor));
+    FIELD(o, m, ISSSO, "isSSO", people_put_bool(o, u->is_sso));
     FIELD(o, m, LISTADMINMODULES, "listAdminModules", PUT_LIT(o, "[]"));
-    FIELD(o, m, CULTURENAME, "cultureName", put_str(o, u->culture_name));
-    FIELD(o, m, QUOTALIMIT, "quotaLimit", put_int(o, u->quota_limit));
-    FIELD(o, m, USEDSPACE, "usedSpace", put_int(o, u->used_space));
-    FIELD(o, m, DOCSSPACE, "docsSpace", put_int(o, u->docs_space));
-    FIELD(o, m, MAILSPACE, "mailSpace", put_int(o, u->mail_space));
-    FIELD(o, m, TALKSPACE, "talkSpace", put_int(o, u->talk_space));
-    FIELD(o, m, PROFILEURL, "profileUrl", put_str(o, profile_url));
+    FIELD(o, m, CULTURENAME, "cultureName", people_put_str(o,
+                                                           u->culture_name));
+    FIELD(o, m, QUOTALIMIT, "quotaLimit", people_put_int(o, u->quota_limit));
+    FIELD(o, m, USEDSPACE, "usedSpace", people_put_int(o, u->used_space));
+    FIELD(o, m, DOCSSPACE, "docsSpace", people_put_int(o, u->docs_space));
+    FIELD(o, m, MAILSPACE, "mailSpace", people_put_int(o, u->mail_space));
+    FIELD(o, m, TALKSPACE, "talkSpace", people_put_int(o, u->talk_space));
+    FIELD(o, m, PROFILEURL, "profileUrl", people_put_str(o, profile_url));
     FIELD(o, m, CONTACTS, "contacts",
-          put_contacts(o, full ? u->contacts : NULL));
+          people_put_contacts(o, full ? u->contacts : NULL));
     PUT_LIT(o, "}");
 }
 
 /* Escapes everything but RFC 3986's unreserved characters. */
-static const char *escape_component(apr_pool_t *p, const char *s)
+static const char *people_escape_component(apr_pool_t *p, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
     char *out = apr_palloc(p, strlen(s) * 3 + 1), *o = out;
@@ -302,7 +306,7 @@ const char *people_profile_url(apr_pool_t *p, const char *tmpl,
             s = brace + 4;
         }
         else if (strncmp(brace, "{userName}", 10) == 0) {
-            out = apr_pstrcat(p, out, escape_component(p, u->username
+            out = apr_pstrcat(p, out, people_escape_component(p, u->username
                                                           ? u->username : ""),
                               NULL);
             s = brace + 10;
@@ -370,9 +374,9 @@ char *people_profile_envelope(apr_pool_t *p, int code,
 {
     out_t o = {p, NULL, 0, 0};
     PUT_LIT(&o, "{\"count\":1,\"status\":0,\"statusCode\":");
-    put_int(&o, code);
+    people_put_int(&o, code);
     KEY(&o, "response");
-    put_profile(&o, u, full, profile_url, PEOPLE_FIELDS_ALL);
+    people_put_profile(&o, u, full, profile_url, PEOPLE_FIELDS_ALL);
     PUT_LIT(&o, "}");
     *len = o.len;
     return o.buf;
@@ -386,27 +390,27 @@ char *people_list_envelope(apr_pool_t *p, const people_item_t *items, int n,
     int i;
 
     PUT_LIT(&o, "{\"count\":");
-    put_int(&o, n);
-    KEY(&o, "startIndex");     put_int(&o, start);
+    people_put_int(&o, n);
+    KEY(&o, "startIndex");     people_put_int(&o, start);
     /* only when more follow, and never pointing where this page began */
     if (n > 0 && start + n < total) {
-        KEY(&o, "nextIndex");  put_int(&o, start + n);
+        KEY(&o, "nextIndex");  people_put_int(&o, start + n);
     }
-    KEY(&o, "total");          put_int(&o, total);
+    KEY(&o, "total");          people_put_int(&o, total);
     PUT_LIT(&o, ",\"status\":0,\"statusCode\":200,\"response\":[");
     for (i = 0; i < n; i++) {
         if (i) {
             PUT_LIT(&o, ",");
         }
-        put_profile(&o, items[i].profile, items[i].full, items[i].url,
-                    fields);
+        people_put_profile(&o, items[i].profile, items[i].full, items[i].url,
+                           fields);
     }
     PUT_LIT(&o, "]}");
     *len = o.len;
     return o.buf;
 }
 
-static apr_status_t json_release(void *data)
+static apr_status_t people_json_release(void *data)
 {
     json_decref((json_t *)data);
     return APR_SUCCESS;
@@ -418,10 +422,11 @@ json_t *people_profile_json(apr_pool_t *p, const people_profile_t *u,
     out_t o = {p, NULL, 0, 0};
     json_t *j;
 
-    put_profile(&o, u, full, profile_url, PEOPLE_FIELDS_ALL);
+    people_put_profile(&o, u, full, profile_url, PEOPLE_FIELDS_ALL);
     j = json_loadb(o.buf, o.len, 0, NULL);
     if (j) {
-        apr_pool_cleanup_register(p, j, json_release, apr_pool_cleanup_null);
+        apr_pool_cleanup_register(p, j, people_json_release,
+                                  apr_pool_cleanup_null);
     }
     return j;
 }
@@ -431,10 +436,10 @@ char *people_envelope_error(apr_pool_t *p, int code, const char *message,
 {
     out_t o = {p, NULL, 0, 0};
     PUT_LIT(&o, "{\"status\":1,\"statusCode\":");
-    put_int(&o, code);
+    people_put_int(&o, code);
     KEY(&o, "error");
     PUT_LIT(&o, "{\"message\":");
-    put_str(&o, message);
+    people_put_str(&o, message);
     PUT_LIT(&o, "}}");
     *len = o.len;
     return o.buf;

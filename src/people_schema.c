@@ -216,9 +216,9 @@ const people_stmt_def_t people_admin_statements[] = {
     {NULL, NULL}
 };
 
-static people_rc_e prepare_table(apr_pool_t *p, people_db_t *db,
-                                 const people_stmt_def_t *defs,
-                                 const char **err)
+static people_rc_e people_prepare_table(apr_pool_t *p, people_db_t *db,
+                                        const people_stmt_def_t *defs,
+                                        const char **err)
 {
     for (; defs->label; defs++) {
         apr_dbd_prepared_t *st = NULL;
@@ -241,13 +241,15 @@ people_rc_e people_db_prepare_all(apr_pool_t *p, people_db_t *db,
     if (!db->prepared) {
         db->prepared = apr_hash_make(p);
     }
-    rc = prepare_table(p, db, people_statements, err);
+    rc = people_prepare_table(p, db, people_statements, err);
     return rc != PEOPLE_OK ? rc
-                           : prepare_table(p, db, people_admin_statements, err);
+                           : people_prepare_table(p, db,
+                                                  people_admin_statements,
+                                                  err);
 }
 
-static people_rc_e run_ddl(apr_pool_t *p, people_db_t *db,
-                           const char *const *sql, const char **err)
+static people_rc_e people_run_ddl(apr_pool_t *p, people_db_t *db,
+                                  const char *const *sql, const char **err)
 {
     int nrows, rv;
     for (; *sql; sql++) {
@@ -262,8 +264,9 @@ static people_rc_e run_ddl(apr_pool_t *p, people_db_t *db,
 
 /* The stored schema version, 0 when none is stored yet. Constant text run
  * before the statements can be prepared (they need the current tables). */
-static people_rc_e stored_version(apr_pool_t *p, people_db_t *db, int *out,
-                                  const char **err)
+static people_rc_e people_stored_version(apr_pool_t *p, people_db_t *db,
+                                         int *out,
+                                         const char **err)
 {
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
@@ -285,8 +288,8 @@ static people_rc_e stored_version(apr_pool_t *p, people_db_t *db, int *out,
     return PEOPLE_OK;
 }
 
-static people_rc_e sqlite_wal(apr_pool_t *p, people_db_t *db,
-                              const char **err)
+static people_rc_e people_sqlite_wal(apr_pool_t *p, people_db_t *db,
+                                     const char **err)
 {
     /* WAL lets readers go on while one writer commits; the setting is
      * stored in the file, so it is made once here rather than on every
@@ -309,14 +312,14 @@ static people_rc_e sqlite_wal(apr_pool_t *p, people_db_t *db,
  * filled from each user's fields) and makes the indexes, all in one
  * transaction: a failed upgrade leaves the database as it was, and a
  * second run finds version 2 and changes nothing. */
-static people_rc_e create_or_upgrade(apr_pool_t *p, people_db_t *db,
-                                     const char **err)
+static people_rc_e people_create_or_upgrade(apr_pool_t *p, people_db_t *db,
+                                            const char **err)
 {
     people_rc_e rc;
     int version;
 
-    if ((rc = run_ddl(p, db, schema, err)) != PEOPLE_OK
-        || (rc = stored_version(p, db, &version, err)) != PEOPLE_OK) {
+    if ((rc = people_run_ddl(p, db, schema, err)) != PEOPLE_OK
+        || (rc = people_stored_version(p, db, &version, err)) != PEOPLE_OK) {
         return rc;
     }
     if (version > PEOPLE_SCHEMA_VERSION) {
@@ -326,11 +329,12 @@ static people_rc_e create_or_upgrade(apr_pool_t *p, people_db_t *db,
         return PEOPLE_DB_ERROR;
     }
     /* a fresh database got the key columns from CREATE TABLE */
-    if (version == 1 && (rc = run_ddl(p, db, upgrade_2, err)) != PEOPLE_OK) {
+    if (version == 1 && (rc = people_run_ddl(p, db, upgrade_2,
+                                             err)) != PEOPLE_OK) {
         return rc;
     }
     /* the tables are current now: the statements can be prepared */
-    if ((rc = run_ddl(p, db, indexes, err)) != PEOPLE_OK
+    if ((rc = people_run_ddl(p, db, indexes, err)) != PEOPLE_OK
         || (rc = people_db_prepare_all(p, db, err)) != PEOPLE_OK) {
         return rc;
     }
@@ -356,13 +360,13 @@ people_rc_e people_schema_init(apr_pool_t *p, people_db_t *db,
     people_rc_e rc;
 
     if (!strcmp(apr_dbd_name(db->driver), "sqlite3")
-        && (rc = sqlite_wal(p, db, err)) != PEOPLE_OK) {
+        && (rc = people_sqlite_wal(p, db, err)) != PEOPLE_OK) {
         return rc;
     }
     if ((rc = people_db_begin(p, db, 5000, &t, err)) != PEOPLE_OK) {
         return rc;
     }
-    if ((rc = create_or_upgrade(p, db, err)) != PEOPLE_OK) {
+    if ((rc = people_create_or_upgrade(p, db, err)) != PEOPLE_OK) {
         const char *ignored = NULL;
         people_db_end(t, 0, &ignored);
         return rc;

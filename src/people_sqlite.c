@@ -13,7 +13,7 @@
 static apr_array_header_t *open_wait_paths;    /* const char * */
 static int open_wait_ms;
 
-static int same_file(const char *a, const char *b)
+static int people_same_file(const char *a, const char *b)
 {
     struct stat sa, sb;
     if (strcmp(a, b) == 0) {
@@ -25,7 +25,7 @@ static int same_file(const char *a, const char *b)
            && sa.st_ino == sb.st_ino;
 }
 
-static int on_open(sqlite3 *db, const char **err, const void *api)
+static int people_on_open(sqlite3 *db, const char **err, const void *api)
 {
     const char *name = sqlite3_db_filename(db, "main");
     int i;
@@ -35,8 +35,8 @@ static int on_open(sqlite3 *db, const char **err, const void *api)
         return SQLITE_OK;
     }
     for (i = 0; i < open_wait_paths->nelts; i++) {
-        if (same_file(APR_ARRAY_IDX(open_wait_paths, i, const char *),
-                      name)) {
+        if (people_same_file(APR_ARRAY_IDX(open_wait_paths, i, const char *),
+                             name)) {
             sqlite3_busy_timeout(db, open_wait_ms);
             break;
         }
@@ -44,7 +44,7 @@ static int on_open(sqlite3 *db, const char **err, const void *api)
     return SQLITE_OK;
 }
 
-static apr_status_t forget_paths(void *data)
+static apr_status_t people_forget_paths(void *data)
 {
     (void)data;
     open_wait_paths = NULL;
@@ -55,13 +55,13 @@ void people_sqlite_open_wait(apr_pool_t *p, const char *path, int ms)
 {
     if (!open_wait_paths) {
         open_wait_paths = apr_array_make(p, 2, sizeof(const char *));
-        apr_pool_cleanup_register(p, NULL, forget_paths,
+        apr_pool_cleanup_register(p, NULL, people_forget_paths,
                                   apr_pool_cleanup_null);
     }
     APR_ARRAY_PUSH(open_wait_paths, const char *) = apr_pstrdup(p, path);
     open_wait_ms = ms;
     /* registering the same entry point again is a no-op */
-    sqlite3_auto_extension((void (*)(void))on_open);
+    sqlite3_auto_extension((void (*)(void))people_on_open);
 }
 
 void people_sqlite_busy_timeout(people_db_t *db, int ms)

@@ -262,7 +262,7 @@ const char *people_store_error(people_db_t *db, int rv)
     return e ? e : "unknown database error";
 }
 
-static apr_dbd_prepared_t *stmt(people_db_t *db, const char *label)
+static apr_dbd_prepared_t *people_stmt(people_db_t *db, const char *label)
 {
     return apr_hash_get(db->prepared, label, APR_HASH_KEY_STRING);
 }
@@ -285,7 +285,7 @@ int people_db_recover(apr_pool_t *conn_pool, people_db_t *db)
         return 0;
     }
     for (d = people_statements; d->label; d++) {
-        apr_dbd_prepared_t *st = stmt(db, d->label);
+        apr_dbd_prepared_t *st = people_stmt(db, d->label);
         /* reuses the statement's struct, so the connection's pool grows by
          * a little only when a reconnect really happened */
         if (apr_dbd_prepare(db->driver, conn_pool, db->handle, d->sql,
@@ -301,7 +301,7 @@ people_rc_e people_db_selectv(apr_pool_t *p, people_db_t *db,
                               void *baton, int *count, const char **err,
                               int nargs, const char **args)
 {
-    apr_dbd_prepared_t *st = stmt(db, label);
+    apr_dbd_prepared_t *st = people_stmt(db, label);
     apr_dbd_results_t *res = NULL;
     apr_dbd_row_t *row = NULL;
     int rv, n = 0, ncols;
@@ -339,7 +339,7 @@ people_rc_e people_db_execv(apr_pool_t *p, people_db_t *db, const char *label,
                             int *nrows, const char **err, int nargs,
                             const char **args)
 {
-    apr_dbd_prepared_t *st = stmt(db, label);
+    apr_dbd_prepared_t *st = people_stmt(db, label);
     int rv, n = 0;
 
     if (!st) {
@@ -369,23 +369,24 @@ const char *people_db_col(people_db_t *db, apr_dbd_row_t *row, int n)
     return v;
 }
 
-static apr_int64_t col_int(people_db_t *db, apr_dbd_row_t *row, int n,
-                           apr_int64_t dflt)
+static apr_int64_t people_col_int(people_db_t *db, apr_dbd_row_t *row, int n,
+                                  apr_int64_t dflt)
 {
     const char *v = people_db_col(db, row, n);
     return (v && *v) ? apr_atoi64(v) : dflt;
 }
 
-static void read_caller(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
-                        int ncols, void *baton)
+static void people_read_caller(apr_pool_t *p, people_db_t *db,
+                               apr_dbd_row_t *row,
+                               int ncols, void *baton)
 {
     people_caller_t *c = baton;
     c->id = apr_pstrdup(p, people_db_col(db, row, 0));
     c->username = apr_pstrdup(p, people_db_col(db, row, 1));
-    c->is_admin = (int)col_int(db, row, 2, 0);
-    c->is_owner = (int)col_int(db, row, 3, 0);
-    c->status = (int)col_int(db, row, 4, 1);
-    c->is_visitor = ncols > 5 ? (int)col_int(db, row, 5, 0) : 0;
+    c->is_admin = (int)people_col_int(db, row, 2, 0);
+    c->is_owner = (int)people_col_int(db, row, 3, 0);
+    c->status = (int)people_col_int(db, row, 4, 1);
+    c->is_visitor = ncols > 5 ? (int)people_col_int(db, row, 5, 0) : 0;
 }
 
 people_rc_e people_store_auth(apr_pool_t *p, people_db_t *db,
@@ -393,7 +394,8 @@ people_rc_e people_store_auth(apr_pool_t *p, people_db_t *db,
                               people_caller_t *out, const char **err)
 {
     int n = 0;
-    people_rc_e rc = people_db_select(p, db, "people_auth", read_caller, out, &n,
+    people_rc_e rc = people_db_select(p, db, "people_auth",
+                                      people_read_caller, out, &n,
                                  err, token_hash,
                                  apr_psprintf(p, "%" APR_INT64_T_FMT, now));
     if (rc == PEOPLE_OK && n == 0) {
@@ -402,16 +404,18 @@ people_rc_e people_store_auth(apr_pool_t *p, people_db_t *db,
     return rc;
 }
 
-static void read_all_ids(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
-                         int ncols, void *baton)
+static void people_read_all_ids(apr_pool_t *p, people_db_t *db,
+                                apr_dbd_row_t *row,
+                                int ncols, void *baton)
 {
     (void)ncols;
     APR_ARRAY_PUSH((apr_array_header_t *)baton, const char *) =
         apr_pstrdup(p, people_db_col(db, row, 0));
 }
 
-static void read_first(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
-                       int ncols, void *baton)
+static void people_read_first(apr_pool_t *p, people_db_t *db,
+                              apr_dbd_row_t *row,
+                              int ncols, void *baton)
 {
     (void)ncols;
     const char **id = baton;
@@ -428,15 +432,15 @@ people_rc_e people_store_resolve(apr_pool_t *p, people_db_t *db,
     *id = NULL;
     rc = people_db_select(p, db, kind == PEOPLE_USER_ID ? "people_user_by_id"
                                                    : "people_user_by_name",
-                     read_first, id, NULL, err, key);
+                     people_read_first, id, NULL, err, key);
     if (rc == PEOPLE_OK && !*id) {
         return PEOPLE_NOT_FOUND;
     }
     return rc;
 }
 
-static const char *dup_col(apr_pool_t *p, people_db_t *db,
-                           apr_dbd_row_t *row, int n)
+static const char *people_dup_col(apr_pool_t *p, people_db_t *db,
+                                  apr_dbd_row_t *row, int n)
 {
     const char *v = people_db_col(db, row, n);
     return v ? apr_pstrdup(p, v) : NULL;
@@ -449,75 +453,78 @@ void people_profile_row(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
     people_profile_t *u = baton;
     int i = 0;
 
-    u->id = dup_col(p, db, row, i++);
-    u->username = dup_col(p, db, row, i++);
-    u->first_name = dup_col(p, db, row, i++);
-    u->last_name = dup_col(p, db, row, i++);
-    u->email = dup_col(p, db, row, i++);
-    u->birthday = dup_col(p, db, row, i++);
-    u->sex = (int)col_int(db, row, i++, -1);
-    u->status = (int)col_int(db, row, i++, 1);
-    u->activation_status = (int)col_int(db, row, i++, 0);
-    u->terminated = dup_col(p, db, row, i++);
-    u->department = dup_col(p, db, row, i++);
-    u->work_from = dup_col(p, db, row, i++);
-    u->location = dup_col(p, db, row, i++);
-    u->notes = dup_col(p, db, row, i++);
-    u->title = dup_col(p, db, row, i++);
-    u->lead = dup_col(p, db, row, i++);
-    u->avatar_small = dup_col(p, db, row, i++);
-    u->avatar_medium = dup_col(p, db, row, i++);
-    u->avatar = dup_col(p, db, row, i++);
-    u->is_admin = (int)col_int(db, row, i++, 0);
-    u->is_owner = (int)col_int(db, row, i++, 0);
-    u->is_visitor = (int)col_int(db, row, i++, 0);
-    u->is_ldap = (int)col_int(db, row, i++, 0);
-    u->is_sso = (int)col_int(db, row, i++, 0);
-    u->culture_name = dup_col(p, db, row, i++);
-    u->quota_limit = col_int(db, row, i++, -1);
-    u->used_space = col_int(db, row, i++, 0);
-    u->docs_space = col_int(db, row, i++, 0);
-    u->mail_space = col_int(db, row, i++, 0);
-    u->talk_space = col_int(db, row, i++, 0);
-    u->version = col_int(db, row, i++, 0);
+    u->id = people_dup_col(p, db, row, i++);
+    u->username = people_dup_col(p, db, row, i++);
+    u->first_name = people_dup_col(p, db, row, i++);
+    u->last_name = people_dup_col(p, db, row, i++);
+    u->email = people_dup_col(p, db, row, i++);
+    u->birthday = people_dup_col(p, db, row, i++);
+    u->sex = (int)people_col_int(db, row, i++, -1);
+    u->status = (int)people_col_int(db, row, i++, 1);
+    u->activation_status = (int)people_col_int(db, row, i++, 0);
+    u->terminated = people_dup_col(p, db, row, i++);
+    u->department = people_dup_col(p, db, row, i++);
+    u->work_from = people_dup_col(p, db, row, i++);
+    u->location = people_dup_col(p, db, row, i++);
+    u->notes = people_dup_col(p, db, row, i++);
+    u->title = people_dup_col(p, db, row, i++);
+    u->lead = people_dup_col(p, db, row, i++);
+    u->avatar_small = people_dup_col(p, db, row, i++);
+    u->avatar_medium = people_dup_col(p, db, row, i++);
+    u->avatar = people_dup_col(p, db, row, i++);
+    u->is_admin = (int)people_col_int(db, row, i++, 0);
+    u->is_owner = (int)people_col_int(db, row, i++, 0);
+    u->is_visitor = (int)people_col_int(db, row, i++, 0);
+    u->is_ldap = (int)people_col_int(db, row, i++, 0);
+    u->is_sso = (int)people_col_int(db, row, i++, 0);
+    u->culture_name = people_dup_col(p, db, row, i++);
+    u->quota_limit = people_col_int(db, row, i++, -1);
+    u->used_space = people_col_int(db, row, i++, 0);
+    u->docs_space = people_col_int(db, row, i++, 0);
+    u->mail_space = people_col_int(db, row, i++, 0);
+    u->talk_space = people_col_int(db, row, i++, 0);
+    u->version = people_col_int(db, row, i++, 0);
 }
 
-static void read_group(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
-                       int ncols, void *baton)
+static void people_read_group(apr_pool_t *p, people_db_t *db,
+                              apr_dbd_row_t *row,
+                              int ncols, void *baton)
 {
     (void)ncols;
     people_group_t *g = apr_array_push((apr_array_header_t *)baton);
-    g->id = dup_col(p, db, row, 0);
-    g->name = dup_col(p, db, row, 1);
-    g->manager = dup_col(p, db, row, 2);
+    g->id = people_dup_col(p, db, row, 0);
+    g->name = people_dup_col(p, db, row, 1);
+    g->manager = people_dup_col(p, db, row, 2);
 }
 
-static void read_contact(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
-                         int ncols, void *baton)
+static void people_read_contact(apr_pool_t *p, people_db_t *db,
+                                apr_dbd_row_t *row,
+                                int ncols, void *baton)
 {
     (void)ncols;
     people_contact_t *c = apr_array_push((apr_array_header_t *)baton);
-    c->type = dup_col(p, db, row, 0);
-    c->value = dup_col(p, db, row, 1);
+    c->type = people_dup_col(p, db, row, 0);
+    c->value = people_dup_col(p, db, row, 1);
     if (!c->value) {
         c->value = "";
     }
 }
 
 /* One row of people_profile_snapshot, by its part (column 31). */
-static void read_snapshot_row(apr_pool_t *p, people_db_t *db,
-                              apr_dbd_row_t *row, int ncols, void *baton)
+static void people_read_snapshot_row(apr_pool_t *p, people_db_t *db,
+                                     apr_dbd_row_t *row, int ncols,
+                                     void *baton)
 {
     people_profile_t *u = baton;
-    switch (col_int(db, row, ncols - 2, -1)) {
+    switch (people_col_int(db, row, ncols - 2, -1)) {
     case 0:
         people_profile_row(p, db, row, ncols, u);
         break;
     case 1:
-        read_group(p, db, row, ncols, u->groups);
+        people_read_group(p, db, row, ncols, u->groups);
         break;
     case 2:
-        read_contact(p, db, row, ncols, u->contacts);
+        people_read_contact(p, db, row, ncols, u->contacts);
         break;
     }
 }
@@ -539,7 +546,8 @@ people_rc_e people_store_profile(apr_pool_t *p, people_db_t *db,
      * (and no transaction to open, so this also serves inside a write's) */
     u->groups = apr_array_make(p, 2, sizeof(people_group_t));
     u->contacts = apr_array_make(p, 8, sizeof(people_contact_t));
-    rc = people_db_select(p, db, "people_profile_snapshot", read_snapshot_row,
+    rc = people_db_select(p, db, "people_profile_snapshot",
+                          people_read_snapshot_row,
                           u, NULL, err, id, id, id);
     if (rc != PEOPLE_OK) {
         return rc;
@@ -567,18 +575,18 @@ struct people_txn_t {
     int open;
 };
 
-static int txn_exec(people_txn_t *t, const char *sql)
+static int people_txn_exec(people_txn_t *t, const char *sql)
 {
     int nrows = 0;
     return apr_dbd_query(t->db->driver, t->db->handle, &nrows, sql);
 }
 
-static apr_status_t txn_rollback(void *data)
+static apr_status_t people_txn_rollback(void *data)
 {
     people_txn_t *t = data;
     if (t->open) {
         t->open = 0;
-        txn_exec(t, "ROLLBACK");
+        people_txn_exec(t, "ROLLBACK");
     }
     return APR_SUCCESS;
 }
@@ -598,12 +606,13 @@ people_rc_e people_db_begin(apr_pool_t *p, people_db_t *db, int wait_ms,
             return PEOPLE_DB_ERROR;
         }
     }
-    else if ((rv = txn_exec(t, "BEGIN")) != 0) {
+    else if ((rv = people_txn_exec(t, "BEGIN")) != 0) {
         *err = apr_pstrcat(p, "begin: ", people_store_error(db, rv), NULL);
         return PEOPLE_DB_ERROR;
     }
     t->open = 1;
-    apr_pool_cleanup_register(p, t, txn_rollback, apr_pool_cleanup_null);
+    apr_pool_cleanup_register(p, t, people_txn_rollback,
+                              apr_pool_cleanup_null);
     *out = t;
     return PEOPLE_OK;
 }
@@ -618,16 +627,17 @@ people_rc_e people_db_begin_read(apr_pool_t *p, people_db_t *db,
     t->pool = p;
     /* sqlite3: a deferred BEGIN takes no lock until the first read, whose
      * WAL snapshot then lasts to the end; pgsql: one snapshot for all */
-    rv = txn_exec(t, strcmp(apr_dbd_name(db->driver), "sqlite3") == 0
+    rv = people_txn_exec(t, strcmp(apr_dbd_name(db->driver), "sqlite3") == 0
                      ? "BEGIN"
                      : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     if (rv != 0) {
         *err = apr_pstrcat(p, "begin: ", people_store_error(db, rv), NULL);
-        txn_exec(t, "ROLLBACK");
+        people_txn_exec(t, "ROLLBACK");
         return PEOPLE_DB_ERROR;
     }
     t->open = 1;
-    apr_pool_cleanup_register(p, t, txn_rollback, apr_pool_cleanup_null);
+    apr_pool_cleanup_register(p, t, people_txn_rollback,
+                              apr_pool_cleanup_null);
     *out = t;
     return PEOPLE_OK;
 }
@@ -635,9 +645,9 @@ people_rc_e people_db_begin_read(apr_pool_t *p, people_db_t *db,
 people_rc_e people_db_end(people_txn_t *t, int commit, const char **err)
 {
     int rv = 0;
-    apr_pool_cleanup_kill(t->pool, t, txn_rollback);
+    apr_pool_cleanup_kill(t->pool, t, people_txn_rollback);
     if (commit) {
-        rv = txn_exec(t, "COMMIT");
+        rv = people_txn_exec(t, "COMMIT");
         if (rv == 0) {
             t->open = 0;
         }
@@ -647,19 +657,21 @@ people_rc_e people_db_end(people_txn_t *t, int commit, const char **err)
         }
     }
     /* a failed COMMIT leaves the transaction open on sqlite3 */
-    txn_rollback(t);
+    people_txn_rollback(t);
     return rv == 0 ? PEOPLE_OK : PEOPLE_COMMIT_FAILED;
 }
 
 /* The first steps of every write: bumping the version takes the user's
  * row lock (pgsql), then the profile is read under it. */
-static people_rc_e lock_user(apr_pool_t *p, people_db_t *db, const char *id,
-                             people_profile_t **u, const char **err)
+static people_rc_e people_lock_user(apr_pool_t *p, people_db_t *db,
+                                    const char *id,
+                                    people_profile_t **u, const char **err)
 {
     people_rc_e rc;
     int n = 0;
 
-    if ((rc = people_db_exec(p, db, "people_lock", &n, err, id)) != PEOPLE_OK) {
+    if ((rc = people_db_exec(p, db, "people_lock", &n, err,
+                             id)) != PEOPLE_OK) {
         return rc;
     }
     if (n == 0) {
@@ -669,10 +681,10 @@ static people_rc_e lock_user(apr_pool_t *p, people_db_t *db, const char *id,
 }
 
 /* Stores a user's whole contact list, in order. */
-static people_rc_e put_contacts(apr_pool_t *p, people_db_t *db,
-                                const char *id,
-                                const apr_array_header_t *list,
-                                const char **err)
+static people_rc_e people_put_contacts(apr_pool_t *p, people_db_t *db,
+                                       const char *id,
+                                       const apr_array_header_t *list,
+                                       const char **err)
 {
     people_rc_e rc;
     int i;
@@ -692,17 +704,19 @@ static people_rc_e put_contacts(apr_pool_t *p, people_db_t *db,
     return PEOPLE_OK;
 }
 
-static people_rc_e write_contacts(apr_pool_t *p, people_db_t *db,
-                                  const char *id, people_op_e op,
-                                  const apr_array_header_t *body, int max,
-                                  const char *if_match,
-                                  people_profile_t **out, const char **err)
+static people_rc_e people_write_contacts(apr_pool_t *p, people_db_t *db,
+                                         const char *id, people_op_e op,
+                                         const apr_array_header_t *body,
+                                         int max,
+                                         const char *if_match,
+                                         people_profile_t **out,
+                                         const char **err)
 {
     people_profile_t *u, before;
     apr_array_header_t *next;
     people_rc_e rc;
 
-    if ((rc = lock_user(p, db, id, &u, err)) != PEOPLE_OK) {
+    if ((rc = people_lock_user(p, db, id, &u, err)) != PEOPLE_OK) {
         return rc;
     }
     if (if_match) {
@@ -719,7 +733,7 @@ static people_rc_e write_contacts(apr_pool_t *p, people_db_t *db,
                             "request would leave %d", max, next->nelts);
         return PEOPLE_TOO_MANY;
     }
-    if ((rc = put_contacts(p, db, id, next, err)) != PEOPLE_OK) {
+    if ((rc = people_put_contacts(p, db, id, next, err)) != PEOPLE_OK) {
         return rc;
     }
     u->contacts = next;
@@ -745,7 +759,7 @@ people_rc_e people_store_write_contacts(apr_pool_t *p, people_db_t *db,
     if ((rc = people_db_begin(p, db, wait_ms, &t, err)) != PEOPLE_OK) {
         return rc;
     }
-    rc = write_contacts(p, db, id, op, body, max, if_match, out, err);
+    rc = people_write_contacts(p, db, id, op, body, max, if_match, out, err);
     if (rc != PEOPLE_OK) {
         people_db_end(t, 0, err);
         return rc;
@@ -756,12 +770,13 @@ people_rc_e people_store_write_contacts(apr_pool_t *p, people_db_t *db,
 /* ---- Profile writes and user management (spec section 11) ---- */
 
 /* lock_user, and if_match checked against the tag before the bump. */
-static people_rc_e lock_profile(apr_pool_t *p, people_db_t *db,
-                                const char *id, const char *if_match,
-                                people_profile_t **out, const char **err)
+static people_rc_e people_lock_profile(apr_pool_t *p, people_db_t *db,
+                                       const char *id, const char *if_match,
+                                       people_profile_t **out,
+                                       const char **err)
 {
     people_profile_t *u, before;
-    people_rc_e rc = lock_user(p, db, id, &u, err);
+    people_rc_e rc = people_lock_user(p, db, id, &u, err);
 
     if (rc == PEOPLE_NOT_FOUND) {
         *err = "user not found";
@@ -783,20 +798,21 @@ static people_rc_e lock_profile(apr_pool_t *p, people_db_t *db,
 
 /* Stores a user's whole contact list, replacing what was there, when it
  * holds at most max. */
-static people_rc_e store_contacts(apr_pool_t *p, people_db_t *db,
-                                  const char *id,
-                                  const apr_array_header_t *list, int max,
-                                  const char **err)
+static people_rc_e people_store_contacts(apr_pool_t *p, people_db_t *db,
+                                         const char *id,
+                                         const apr_array_header_t *list,
+                                         int max,
+                                         const char **err)
 {
     if (list->nelts > max) {
         *err = apr_psprintf(p, "a user may hold at most %d contacts; this "
                             "request would leave %d", max, list->nelts);
         return PEOPLE_TOO_MANY;
     }
-    return put_contacts(p, db, id, list, err);
+    return people_put_contacts(p, db, id, list, err);
 }
 
-static people_rc_e write_contacts_as(apr_pool_t *p, people_db_t *db,
+static people_rc_e people_write_contacts_as(apr_pool_t *p, people_db_t *db,
                                   const char *id, const people_caller_t *who,
                                   people_op_e op,
                                   const apr_array_header_t *body, int max,
@@ -807,7 +823,8 @@ static people_rc_e write_contacts_as(apr_pool_t *p, people_db_t *db,
     apr_array_header_t *next;
     people_rc_e rc;
 
-    if ((rc = lock_profile(p, db, id, if_match, &u, err)) != PEOPLE_OK) {
+    if ((rc = people_lock_profile(p, db, id, if_match, &u,
+                                  err)) != PEOPLE_OK) {
         return rc;
     }
     if (who && (*err = people_write_forbidden(who->id, who->is_admin,
@@ -815,7 +832,7 @@ static people_rc_e write_contacts_as(apr_pool_t *p, people_db_t *db,
         return PEOPLE_FORBIDDEN;
     }
     next = people_contacts_apply(p, op, u->contacts, body);
-    if ((rc = store_contacts(p, db, id, next, max, err)) != PEOPLE_OK) {
+    if ((rc = people_store_contacts(p, db, id, next, max, err)) != PEOPLE_OK) {
         return rc;
     }
     u->contacts = next;
@@ -849,15 +866,16 @@ people_rc_e people_store_write_contacts_as(apr_pool_t *p, people_db_t *db,
                                            people_profile_t **out,
                                            const char **err)
 {
-    IN_TXN(p, db, wait_ms, err, write_contacts_as(p, db, id, who, op, body, max,
+    IN_TXN(p, db, wait_ms, err, people_write_contacts_as(p, db, id, who, op,
+                                                         body, max,
                                                if_match, out, err));
 }
 
 
 /* The email is no other user's. */
-static people_rc_e email_free(apr_pool_t *p, people_db_t *db,
-                              const char *email, const char *id,
-                              const char **err)
+static people_rc_e people_email_free(apr_pool_t *p, people_db_t *db,
+                                     const char *email, const char *id,
+                                     const char **err)
 {
     apr_array_header_t *ids = apr_array_make(p, 1, sizeof(const char *));
     people_rc_e rc;
@@ -865,7 +883,8 @@ static people_rc_e email_free(apr_pool_t *p, people_db_t *db,
 
     if ((rc = people_db_exec(p, db, "people_users_serialize", NULL, err))
         != PEOPLE_OK
-        || (rc = people_db_select(p, db, "people_user_by_email", read_all_ids,
+        || (rc = people_db_select(p, db, "people_user_by_email",
+                                  people_read_all_ids,
                                   ids, NULL, err, email)) != PEOPLE_OK) {
         return rc;
     }
@@ -879,36 +898,40 @@ static people_rc_e email_free(apr_pool_t *p, people_db_t *db,
     return PEOPLE_OK;
 }
 
-static const char *flag(apr_pool_t *p, int v)
+static const char *people_flag(apr_pool_t *p, int v)
 {
     return apr_itoa(p, v);
 }
 
 /* Writes a profile's fields as they stand in n. */
-static people_rc_e store_fields(apr_pool_t *p, people_db_t *db,
-                                const people_profile_t *n, const char **err)
+static people_rc_e people_store_fields(apr_pool_t *p, people_db_t *db,
+                                       const people_profile_t *n,
+                                       const char **err)
 {
     return people_db_exec(p, db, "people_user_update", NULL, err,
                           n->first_name ? n->first_name : "",
                           n->last_name ? n->last_name : "", n->email,
-                          n->sex < 0 ? NULL : flag(p, n->sex), n->birthday,
+                          n->sex < 0 ? NULL : people_flag(p, n->sex),
+                          n->birthday,
                           n->work_from, n->location, n->notes, n->title,
-                          n->department, n->lead, flag(p, n->is_visitor),
-                          flag(p, n->status), n->terminated, n->id);
+                          n->department, n->lead, people_flag(p,
+                                                              n->is_visitor),
+                          people_flag(p, n->status), n->terminated, n->id);
 }
 
 /* Applies a patch to a locked user u; the profile as it is then in *out. */
-static people_rc_e apply_patch(apr_pool_t *p, people_db_t *db,
-                               people_profile_t *u,
-                               const people_patch_t *pt, int max,
-                               apr_int64_t now, people_profile_t **out,
-                               const char **err)
+static people_rc_e people_apply_patch(apr_pool_t *p, people_db_t *db,
+                                      people_profile_t *u,
+                                      const people_patch_t *pt, int max,
+                                      apr_int64_t now, people_profile_t **out,
+                                      const char **err)
 {
     people_profile_t *n = apr_palloc(p, sizeof(*n));
     const char *lead_id = NULL;
     people_rc_e rc;
 
-    if (people_patch_changes(pt, u, PEOPLE_W_LEAD) && pt->value[PEOPLE_W_LEAD]) {
+    if (people_patch_changes(pt, u,
+                             PEOPLE_W_LEAD) && pt->value[PEOPLE_W_LEAD]) {
         rc = people_store_resolve(p, db, PEOPLE_USER_ID,
                                   pt->value[PEOPLE_W_LEAD], &lead_id, err);
         if (rc == PEOPLE_NOT_FOUND) {
@@ -920,13 +943,14 @@ static people_rc_e apply_patch(apr_pool_t *p, people_db_t *db,
         }
     }
     if (people_patch_changes(pt, u, PEOPLE_W_EMAIL)
-        && (rc = email_free(p, db, pt->value[PEOPLE_W_EMAIL], u->id, err))
+        && (rc = people_email_free(p, db, pt->value[PEOPLE_W_EMAIL], u->id,
+                                   err))
            != PEOPLE_OK) {
         return rc;
     }
     *n = people_patch_apply(pt, u, people_time_format(p, now));
     /* the directory's search and sort keys follow the fields */
-    if ((rc = store_fields(p, db, n, err)) != PEOPLE_OK
+    if ((rc = people_store_fields(p, db, n, err)) != PEOPLE_OK
         || (rc = people_dir_refresh_keys(p, db, u->id, err)) != PEOPLE_OK) {
         return rc;
     }
@@ -934,7 +958,7 @@ static people_rc_e apply_patch(apr_pool_t *p, people_db_t *db,
         /* a list replaces the stored one, as POST .../contacts does */
         n->contacts = people_contacts_apply(p, PEOPLE_OP_SET, u->contacts,
                                             pt->contacts);
-        if ((rc = store_contacts(p, db, u->id, n->contacts, max, err))
+        if ((rc = people_store_contacts(p, db, u->id, n->contacts, max, err))
             != PEOPLE_OK) {
             return rc;
         }
@@ -943,23 +967,26 @@ static people_rc_e apply_patch(apr_pool_t *p, people_db_t *db,
     return PEOPLE_OK;
 }
 
-static people_rc_e update_profile(apr_pool_t *p, people_db_t *db,
-                                  const char *id, const people_caller_t *who,
-                                  const people_patch_t *pt, int max,
-                                  const char *if_match, apr_int64_t now,
-                                  people_profile_t **out, const char **err)
+static people_rc_e people_update_profile(apr_pool_t *p, people_db_t *db,
+                                         const char *id,
+                                         const people_caller_t *who,
+                                         const people_patch_t *pt, int max,
+                                         const char *if_match, apr_int64_t now,
+                                         people_profile_t **out,
+                                         const char **err)
 {
     people_profile_t *u;
     people_rc_e rc;
 
-    if ((rc = lock_profile(p, db, id, if_match, &u, err)) != PEOPLE_OK) {
+    if ((rc = people_lock_profile(p, db, id, if_match, &u,
+                                  err)) != PEOPLE_OK) {
         return rc;
     }
     if ((*err = people_patch_forbidden(p, who->id, who->is_admin,
                                        who->is_owner, u, pt))) {
         return PEOPLE_FORBIDDEN;
     }
-    return apply_patch(p, db, u, pt, max, now, out, err);
+    return people_apply_patch(p, db, u, pt, max, now, out, err);
 }
 
 people_rc_e people_store_update_profile(apr_pool_t *p, people_db_t *db,
@@ -971,13 +998,16 @@ people_rc_e people_store_update_profile(apr_pool_t *p, people_db_t *db,
                                         people_profile_t **out,
                                         const char **err)
 {
-    IN_TXN(p, db, wait_ms, err, update_profile(p, db, id, who, patch, max,
-                                               if_match, now, out, err));
+    IN_TXN(p, db, wait_ms, err, people_update_profile(p, db, id, who, patch,
+                                                      max,
+                                                      if_match, now, out,
+                                                      err));
 }
 
 /* Is the user name (lowercase key) free? */
-static people_rc_e name_free(apr_pool_t *p, people_db_t *db, const char *key,
-                             int *free_, const char **err)
+static people_rc_e people_name_free(apr_pool_t *p, people_db_t *db,
+                                    const char *key,
+                                    int *free_, const char **err)
 {
     const char *id = NULL;
     people_rc_e rc = people_store_resolve(p, db, PEOPLE_USER_NAME, key, &id,
@@ -988,16 +1018,18 @@ static people_rc_e name_free(apr_pool_t *p, people_db_t *db, const char *key,
 
 /* The given user name if free (else CONFLICT), or one derived from the
  * email: its local part, then with 2, 3... appended. */
-static people_rc_e pick_username(apr_pool_t *p, people_db_t *db,
-                                 const people_patch_t *pt, const char **out,
-                                 const char **err)
+static people_rc_e people_pick_username(apr_pool_t *p, people_db_t *db,
+                                        const people_patch_t *pt,
+                                        const char **out,
+                                        const char **err)
 {
     const char *base, *name;
     people_rc_e rc;
     int i, ok = 0;
 
     if (pt->username) {
-        if ((rc = name_free(p, db, people_name_key(p, pt->username), &ok, err))
+        if ((rc = people_name_free(p, db, people_name_key(p, pt->username),
+                                   &ok, err))
             != PEOPLE_OK) {
             return rc;
         }
@@ -1016,7 +1048,7 @@ static people_rc_e pick_username(apr_pool_t *p, people_db_t *db,
              : i <= 100 ? apr_psprintf(p, "%s%d", base, i)
              : apr_psprintf(p, "%s-%08x", base, (unsigned)apr_time_now()
                                                 ^ (unsigned)(i * 2654435761u));
-        if ((rc = name_free(p, db, people_name_key(p, name), &ok, err))
+        if ((rc = people_name_free(p, db, people_name_key(p, name), &ok, err))
             != PEOPLE_OK) {
             return rc;
         }
@@ -1027,10 +1059,10 @@ static people_rc_e pick_username(apr_pool_t *p, people_db_t *db,
     }
 }
 
-static people_rc_e add_user(apr_pool_t *p, people_db_t *db,
-                            const people_patch_t *pt, int max,
-                            apr_int64_t now, people_profile_t **out,
-                            const char **err)
+static people_rc_e people_add_user(apr_pool_t *p, people_db_t *db,
+                                   const people_patch_t *pt, int max,
+                                   apr_int64_t now, people_profile_t **out,
+                                   const char **err)
 {
     const char *name = NULL, *id;
     people_profile_t *u;
@@ -1038,9 +1070,9 @@ static people_rc_e add_user(apr_pool_t *p, people_db_t *db,
     apr_uuid_t uuid;
     char buf[APR_UUID_FORMATTED_LENGTH + 1];
 
-    if ((rc = email_free(p, db, pt->value[PEOPLE_W_EMAIL], NULL, err))
+    if ((rc = people_email_free(p, db, pt->value[PEOPLE_W_EMAIL], NULL, err))
         != PEOPLE_OK
-        || (rc = pick_username(p, db, pt, &name, err)) != PEOPLE_OK) {
+        || (rc = people_pick_username(p, db, pt, &name, err)) != PEOPLE_OK) {
         return rc;
     }
     apr_uuid_get(&uuid);
@@ -1051,10 +1083,10 @@ static people_rc_e add_user(apr_pool_t *p, people_db_t *db,
                              pt->value[PEOPLE_W_FIRST_NAME],
                              pt->value[PEOPLE_W_LAST_NAME],
                              pt->value[PEOPLE_W_EMAIL])) != PEOPLE_OK
-        || (rc = lock_profile(p, db, id, NULL, &u, err)) != PEOPLE_OK) {
+        || (rc = people_lock_profile(p, db, id, NULL, &u, err)) != PEOPLE_OK) {
         return rc;
     }
-    return apply_patch(p, db, u, pt, max, now, out, err);
+    return people_apply_patch(p, db, u, pt, max, now, out, err);
 }
 
 people_rc_e people_store_add_user(apr_pool_t *p, people_db_t *db,
@@ -1062,13 +1094,14 @@ people_rc_e people_store_add_user(apr_pool_t *p, people_db_t *db,
                                   apr_int64_t now, int wait_ms,
                                   people_profile_t **out, const char **err)
 {
-    IN_TXN(p, db, wait_ms, err, add_user(p, db, patch, max, now, out, err));
+    IN_TXN(p, db, wait_ms, err, people_add_user(p, db, patch, max, now, out,
+                                                err));
 }
 
-static people_rc_e set_status(apr_pool_t *p, people_db_t *db,
-                              const apr_array_header_t *ids, int status,
-                              apr_int64_t now, apr_array_header_t *out,
-                              const char **err)
+static people_rc_e people_set_status(apr_pool_t *p, people_db_t *db,
+                                     const apr_array_header_t *ids, int status,
+                                     apr_int64_t now, apr_array_header_t *out,
+                                     const char **err)
 {
     people_rc_e rc;
     int i;
@@ -1077,7 +1110,7 @@ static people_rc_e set_status(apr_pool_t *p, people_db_t *db,
         const char *id = APR_ARRAY_IDX(ids, i, const char *);
         people_profile_t *u;
 
-        rc = lock_profile(p, db, id, NULL, &u, err);
+        rc = people_lock_profile(p, db, id, NULL, &u, err);
         if (rc == PEOPLE_NOT_FOUND) {
             *err = apr_psprintf(p, "user %s not found", id);
         }
@@ -1110,13 +1143,14 @@ people_rc_e people_store_set_status(apr_pool_t *p, people_db_t *db,
                                     const char **err)
 {
     *out = apr_array_make(p, ids->nelts + 1, sizeof(people_profile_t *));
-    IN_TXN(p, db, wait_ms, err, set_status(p, db, ids, status, now, *out,
-                                           err));
+    IN_TXN(p, db, wait_ms, err, people_set_status(p, db, ids, status, now,
+                                                  *out,
+                                                  err));
 }
 
-static people_rc_e delete_user(apr_pool_t *p, people_db_t *db,
-                               const char *id, const char *if_match,
-                               people_profile_t **out, const char **err)
+static people_rc_e people_delete_user(apr_pool_t *p, people_db_t *db,
+                                      const char *id, const char *if_match,
+                                      people_profile_t **out, const char **err)
 {
     static const char *const steps[] = {
         "people_user_unlead", "people_group_unmanage_bump",
@@ -1128,7 +1162,8 @@ static people_rc_e delete_user(apr_pool_t *p, people_db_t *db,
     people_rc_e rc;
     int i;
 
-    if ((rc = lock_profile(p, db, id, if_match, &u, err)) != PEOPLE_OK) {
+    if ((rc = people_lock_profile(p, db, id, if_match, &u,
+                                  err)) != PEOPLE_OK) {
         return rc;
     }
     if (u->status != 2 || u->is_owner) {
@@ -1153,18 +1188,20 @@ people_rc_e people_store_delete_user(apr_pool_t *p, people_db_t *db,
                                      int wait_ms, people_profile_t **out,
                                      const char **err)
 {
-    IN_TXN(p, db, wait_ms, err, delete_user(p, db, id, if_match, out, err));
+    IN_TXN(p, db, wait_ms, err, people_delete_user(p, db, id, if_match, out,
+                                                   err));
 }
 
 /* ------------------------------------------------------------------ */
 /* Identity from httpd */
 
 /* Collects every row into an array of people_caller_t. */
-static void read_callers(apr_pool_t *p, people_db_t *db, apr_dbd_row_t *row,
-                         int ncols, void *baton)
+static void people_read_callers(apr_pool_t *p, people_db_t *db,
+                                apr_dbd_row_t *row,
+                                int ncols, void *baton)
 {
-    read_caller(p, db, row, ncols,
-                apr_array_push((apr_array_header_t *)baton));
+    people_read_caller(p, db, row, ncols,
+                       apr_array_push((apr_array_header_t *)baton));
 }
 
 people_rc_e people_store_find_login(apr_pool_t *p, people_db_t *db,
@@ -1176,7 +1213,7 @@ people_rc_e people_store_find_login(apr_pool_t *p, people_db_t *db,
 
     rc = people_db_select(p, db, by_email ? "people_login_by_email"
                                           : "people_login_by_name",
-                          read_callers, found, NULL, err,
+                          people_read_callers, found, NULL, err,
                           people_name_key(p, login));
     if (rc != PEOPLE_OK) {
         return rc;
@@ -1191,16 +1228,17 @@ people_rc_e people_store_find_login(apr_pool_t *p, people_db_t *db,
 
 /* The user name a new user gets: the login itself, or, matched by email,
  * the email's local part, made unique with a number. */
-static const char *new_login_name(apr_pool_t *p, const char *local, int n)
+static const char *people_new_login_name(apr_pool_t *p, const char *local,
+                                         int n)
 {
     return n ? apr_psprintf(p, "%s%d", local, n + 1) : local;
 }
 
-static people_rc_e create_user(apr_pool_t *p, people_db_t *db,
-                               const char *id, const char *name,
-                               const char *email, const char *first,
-                               const char *last, int wait_ms,
-                               const char **err)
+static people_rc_e people_create_user(apr_pool_t *p, people_db_t *db,
+                                      const char *id, const char *name,
+                                      const char *email, const char *first,
+                                      const char *last, int wait_ms,
+                                      const char **err)
 {
     people_txn_t *t;
     people_rc_e rc;
@@ -1241,7 +1279,8 @@ people_rc_e people_store_create_login(apr_pool_t *p, people_db_t *db,
         local = apr_pstrmemdup(p, login, at - login);
     }
     for (n = 0; n < 10; n++) {
-        const char *name = by_email ? new_login_name(p, local, n) : login;
+        const char *name = by_email ? people_new_login_name(p, local,
+                                                            n) : login;
         const char *ignored = NULL;
         people_caller_t taken;
 
@@ -1249,7 +1288,8 @@ people_rc_e people_store_create_login(apr_pool_t *p, people_db_t *db,
                                                 &ignored) == PEOPLE_OK) {
             continue;
         }
-        rc = create_user(p, db, id, name, email, first, last, wait_ms, err);
+        rc = people_create_user(p, db, id, name, email, first, last, wait_ms,
+                                err);
         if (rc == PEOPLE_OK || !by_email) {
             break;
         }
@@ -1277,15 +1317,16 @@ people_rc_e people_store_map_check(apr_pool_t *p, people_db_t *db,
     return rc;
 }
 
-static people_rc_e write_mapped(apr_pool_t *p, people_db_t *db,
-                                const char *id, const people_mapped_t *m,
-                                int is_ldap, int max, int *changed,
-                                const char **err)
+static people_rc_e people_write_mapped(apr_pool_t *p, people_db_t *db,
+                                       const char *id,
+                                       const people_mapped_t *m,
+                                       int is_ldap, int max, int *changed,
+                                       const char **err)
 {
     people_profile_t *u, next;
     people_rc_e rc;
 
-    if ((rc = lock_user(p, db, id, &u, err)) != PEOPLE_OK) {
+    if ((rc = people_lock_user(p, db, id, &u, err)) != PEOPLE_OK) {
         return rc;
     }
     /* read again under the lock: a concurrent request may have written
@@ -1310,7 +1351,7 @@ static people_rc_e write_mapped(apr_pool_t *p, people_db_t *db,
     if (rc != PEOPLE_OK || next.contacts == u->contacts) {
         return rc;
     }
-    return put_contacts(p, db, id, next.contacts, err);
+    return people_put_contacts(p, db, id, next.contacts, err);
 }
 
 people_rc_e people_store_map_write(apr_pool_t *p, people_db_t *db,
@@ -1325,7 +1366,7 @@ people_rc_e people_store_map_write(apr_pool_t *p, people_db_t *db,
     if ((rc = people_db_begin(p, db, wait_ms, &t, err)) != PEOPLE_OK) {
         return rc;
     }
-    rc = write_mapped(p, db, id, m, is_ldap, max, changed, err);
+    rc = people_write_mapped(p, db, id, m, is_ldap, max, changed, err);
     if (rc != PEOPLE_OK || !*changed) {
         /* nothing to keep: the version bump of the lock goes as well */
         people_db_end(t, 0, err);

@@ -123,7 +123,7 @@ const char *people_token_from_headers(apr_pool_t *p, const char *authorization,
 static EVP_MD *sha256;
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
 
-static void fetch_sha256(void)
+static void people_fetch_sha256(void)
 {
     sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
@@ -133,7 +133,7 @@ const char *people_token_hash(apr_pool_t *p, const char *token)
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
 
-    pthread_once(&sha256_once, fetch_sha256);
+    pthread_once(&sha256_once, people_fetch_sha256);
     if (!EVP_Digest(token, strlen(token), md, &n,
                     sha256 ? sha256 : EVP_sha256(), NULL)) {
         return NULL;
