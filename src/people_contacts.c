@@ -488,3 +488,20 @@ apr_array_header_t *people_contacts_apply(apr_pool_t *p, people_op_e op,
     }
     return out;
 }
+
+int people_contacts_equal(const apr_array_header_t *a,
+                          const apr_array_header_t *b)
+{
+    int i;
+    if (a->nelts != b->nelts) {
+        return 0;
+    }
+    for (i = 0; i < a->nelts; i++) {
+        const people_contact_t *x = &APR_ARRAY_IDX(a, i, people_contact_t);
+        const people_contact_t *y = &APR_ARRAY_IDX(b, i, people_contact_t);
+        if (strcmp(x->type, y->type) || strcmp(x->value, y->value)) {
+            return 0;
+        }
+    }
+    return 1;
+}

@@ -80,4 +80,8 @@ apr_array_header_t *people_contacts_apply(apr_pool_t *p, people_op_e op,
 const char *people_body_too_many(apr_pool_t *p,
                                  const apr_array_header_t *body, int max);
 
+/* Are two contact lists the same, entry by entry, in order? */
+int people_contacts_equal(const apr_array_header_t *a,
+                          const apr_array_header_t *b);
+
 #endif

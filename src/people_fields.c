@@ -102,3 +102,8 @@ const char *people_username_problem(const char *name)
     }
     return NULL;
 }
+
+int people_text_same(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}

@@ -39,4 +39,7 @@ const char *people_field_problem(people_field_kind_e kind, const char *value,
  * id). Returns NULL when the name is fine, else a static reason. */
 const char *people_username_problem(const char *name);
 
+/* Is a text field unchanged? NULL and "" are the same stored value. */
+int people_text_same(const char *a, const char *b);
+
 #endif

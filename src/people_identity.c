@@ -253,29 +253,6 @@ static const char **people_field_slot(people_profile_t *u,
     }
 }
 
-/* NULL and "" are the same stored value for the optional fields. */
-static int people_same_text(const char *a, const char *b)
-{
-    return strcmp(a ? a : "", b ? b : "") == 0;
-}
-
-static int people_same_contacts(const apr_array_header_t *a,
-                                const apr_array_header_t *b)
-{
-    int i;
-    if (a->nelts != b->nelts) {
-        return 0;
-    }
-    for (i = 0; i < a->nelts; i++) {
-        const people_contact_t *x = &APR_ARRAY_IDX(a, i, people_contact_t);
-        const people_contact_t *y = &APR_ARRAY_IDX(b, i, people_contact_t);
-        if (strcmp(x->type, y->type) || strcmp(x->value, y->value)) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 int people_map_apply(apr_pool_t *p, const people_profile_t *stored,
                      const people_mapped_t *m, int is_ldap,
                      people_profile_t *next)
@@ -286,7 +263,7 @@ int people_map_apply(apr_pool_t *p, const people_profile_t *stored,
     for (i = 0; i < PEOPLE_MAP_NFIELDS; i++) {
         const char **slot = people_field_slot(next, (people_map_field_e)i);
         const char *v = m->fields[i];
-        if (v && !people_same_text(*slot, v)) {
+        if (v && !people_text_same(*slot, v)) {
             *slot = *v ? v : NULL;
             changed = 1;
         }
@@ -294,7 +271,7 @@ int people_map_apply(apr_pool_t *p, const people_profile_t *stored,
     if (m->contacts && m->contacts->nelts) {
         next->contacts = people_contacts_apply(p, PEOPLE_OP_MERGE,
                                                stored->contacts, m->contacts);
-        changed |= !people_same_contacts(next->contacts, stored->contacts);
+        changed |= !people_contacts_equal(next->contacts, stored->contacts);
     }
     if (is_ldap && !stored->is_ldap) {
         next->is_ldap = 1;

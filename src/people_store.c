@@ -704,6 +704,21 @@ static people_rc_e people_put_contacts(apr_pool_t *p, people_db_t *db,
     return PEOPLE_OK;
 }
 
+/* Does If-Match (NULL: none sent) name the profile as the caller saw it,
+ * which is the version before this write's lock bumped it? */
+static int people_if_match_ok(apr_pool_t *p, const people_profile_t *u,
+                              const char *if_match)
+{
+    people_profile_t before;
+
+    if (!if_match) {
+        return 1;
+    }
+    before = *u;
+    before.version--;
+    return people_etag_listed(if_match, people_etag(p, &before, 1), 1);
+}
+
 static people_rc_e people_write_contacts(apr_pool_t *p, people_db_t *db,
                                          const char *id, people_op_e op,
                                          const apr_array_header_t *body,
@@ -712,20 +727,15 @@ static people_rc_e people_write_contacts(apr_pool_t *p, people_db_t *db,
                                          people_profile_t **out,
                                          const char **err)
 {
-    people_profile_t *u, before;
+    people_profile_t *u;
     apr_array_header_t *next;
     people_rc_e rc;
 
     if ((rc = people_lock_user(p, db, id, &u, err)) != PEOPLE_OK) {
         return rc;
     }
-    if (if_match) {
-        /* the tag the caller saw is the one before this write's bump */
-        before = *u;
-        before.version--;
-        if (!people_etag_listed(if_match, people_etag(p, &before, 1), 1)) {
-            return PEOPLE_PRECONDITION;
-        }
+    if (!people_if_match_ok(p, u, if_match)) {
+        return PEOPLE_PRECONDITION;
     }
     next = people_contacts_apply(p, op, u->contacts, body);
     if (next->nelts > max) {
@@ -775,7 +785,7 @@ static people_rc_e people_lock_profile(apr_pool_t *p, people_db_t *db,
                                        people_profile_t **out,
                                        const char **err)
 {
-    people_profile_t *u, before;
+    people_profile_t *u;
     people_rc_e rc = people_lock_user(p, db, id, &u, err);
 
     if (rc == PEOPLE_NOT_FOUND) {
@@ -784,13 +794,8 @@ static people_rc_e people_lock_profile(apr_pool_t *p, people_db_t *db,
     if (rc != PEOPLE_OK) {
         return rc;
     }
-    if (if_match) {
-        /* the tag the caller saw is the one before this write's bump */
-        before = *u;
-        before.version--;
-        if (!people_etag_listed(if_match, people_etag(p, &before, 1), 1)) {
-            return PEOPLE_PRECONDITION;
-        }
+    if (!people_if_match_ok(p, u, if_match)) {
+        return PEOPLE_PRECONDITION;
     }
     *out = u;
     return PEOPLE_OK;

@@ -8,6 +8,7 @@
 #include <apr_hash.h>
 
 #include "people_import.h"
+#include "people_fields.h"
 #include "people_contacts.h"
 #include "people_directory.h"
 #include "people_identity.h"
@@ -31,32 +32,9 @@ static void people_upsert_first(apr_pool_t *p, people_db_t *db,
     *(const char **)baton = apr_pstrdup(p, people_db_col(db, row, 0));
 }
 
-/* NULL and "" are the same stored value. */
-static int people_upsert_same(const char *a, const char *b)
-{
-    return !strcmp(a ? a : "", b ? b : "");
-}
-
 static const char *people_upsert_null(const char *v)
 {
     return v && *v ? v : NULL;
-}
-
-static int people_upsert_same_contacts(const apr_array_header_t *a,
-                                       const apr_array_header_t *b)
-{
-    int i;
-    if (a->nelts != b->nelts) {
-        return 0;
-    }
-    for (i = 0; i < a->nelts; i++) {
-        const people_contact_t *x = &APR_ARRAY_IDX(a, i, people_contact_t);
-        const people_contact_t *y = &APR_ARRAY_IDX(b, i, people_contact_t);
-        if (strcmp(x->type, y->type) || strcmp(x->value, y->value)) {
-            return 0;
-        }
-    }
-    return 1;
 }
 
 /* Same names, in any order (a user's groups are a set). */
@@ -204,7 +182,7 @@ typedef struct {
 } upsert_new_t;
 
 #define PEOPLE_UPSERT_FIELD(bit, field, stored, key) \
-    if ((row->given & (bit)) && !people_upsert_same(row->field, stored)) { \
+    if ((row->given & (bit)) && !people_text_same(row->field, stored)) { \
         n->changed = apr_pstrcat(u->p, n->changed, ", " key, NULL); \
     }
 
@@ -253,7 +231,7 @@ static void people_upsert_diff(upsert_t *u, const people_import_row_t *row,
     if (row->contacts_mode != PEOPLE_IMP_CONTACTS_NONE) {
         apr_array_header_t *list = people_upsert_list(u->p, row,
                                                       old->contacts);
-        if (!people_upsert_same_contacts(list, old->contacts)) {
+        if (!people_contacts_equal(list, old->contacts)) {
             n->contacts = list;
             n->changed = apr_pstrcat(u->p, n->changed, ", contacts", NULL);
         }

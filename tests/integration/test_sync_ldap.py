@@ -5,8 +5,7 @@ user-entered contacts kept, paged results, refusals that write nothing."""
 import pytest
 
 import identity_fixtures
-from test_import import StaffDb, counts, pairs
-from conftest import DBS
+from test_import import StaffDb, counts, pairs, staff  # noqa: F401 (the fixture)
 
 PAGE_LIMIT = 50          # slapd answers at most this many entries to a search without paging
 BIND_PW = "sync-secret-Pw1"
@@ -38,14 +37,6 @@ def slapd(workdir):
                  "-\nadd: mobile\nmobile: +47 3333\n")
     yield s
     s.stop()
-
-
-@pytest.fixture(params=DBS)
-def staff(request, workdir):
-    pg = request.getfixturevalue("postgres") if request.param == "pgsql" else None
-    s = StaffDb(request.param, workdir, pg)
-    yield s
-    s.close()
 
 
 def sync(staff, slapd, *extra, check=True, password=BIND_PW):
