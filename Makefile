@@ -69,7 +69,8 @@ HEADERS  = $(wildcard src/*.h)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps build run test check unit integration install deb test-install clean
+.PHONY: all deps build run test check unit integration selftest install deb \
+        test-install clean
 
 all: build
 
@@ -121,21 +122,31 @@ unit: $(UNIT_BIN)
 # PEOPLE_TEST_DBS narrow it. First the harness checks itself (apache2
 # without the module: the error-log check, the log classifier, the database
 # snapshots every "nothing changed" check relies on).
-integration: build
-	cd tests/integration && PYTHONDONTWRITEBYTECODE=1 PEOPLE_HARNESS_SELFTEST=1 \
-	    $(PYTHON) -m pytest -q test_harness_selftest.py
+integration: build selftest
 	cd tests/integration && PYTHONDONTWRITEBYTECODE=1 $(PYTHON) -m pytest -q
 
-# Also, bounded: the integration suite once more against the sanitizer build on
-# one server configuration, and each fuzz harness for FUZZ_SECONDS (its new
-# inputs join the repository's corpus). Any report or finding fails it.
+selftest:
+	cd tests/integration && PYTHONDONTWRITEBYTECODE=1 PEOPLE_HARNESS_SELFTEST=1 \
+	    $(PYTHON) -m pytest -q test_harness_selftest.py
+
+# make test runs the same four servers as make integration, but one of them
+# (event MPM, SQLite) on the sanitizer build instead of the plain one, so the
+# suite is not run twice there; then each fuzz harness for TEST_FUZZ_SECONDS
+# (its new inputs join the repository's corpus) and, as root, the package
+# install test. Any failure, sanitizer report or finding fails it. Within 15
+# minutes on 2 cores (README, Development).
+TEST_FUZZ_SECONDS ?= 20
 test: deps
 	$(MAKE) build
 	$(MAKE) unit
 	$(MAKE) fuzz-check
-	$(MAKE) integration
+	$(MAKE) selftest
+	cd tests/integration && PYTHONDONTWRITEBYTECODE=1 PEOPLE_TEST_MPMS=prefork \
+	    $(PYTHON) -m pytest -q
+	cd tests/integration && PYTHONDONTWRITEBYTECODE=1 PEOPLE_TEST_MPMS=event \
+	    PEOPLE_TEST_DBS=pgsql $(PYTHON) -m pytest -q
 	$(MAKE) test-asan SAN_MPMS=event SAN_DBS=sqlite
-	$(MAKE) fuzz
+	$(MAKE) fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 	$(MAKE) test-install
 
 check: build
