@@ -131,23 +131,31 @@ selftest:
 
 # make test runs the same four servers as make integration, but one of them
 # (event MPM, SQLite) on the sanitizer build instead of the plain one, so the
-# suite is not run twice there; then each fuzz harness for TEST_FUZZ_SECONDS
-# (its new inputs join the repository's corpus) and, as root, the package
-# install test. Any failure, sanitizer report or finding fails it. Within 15
-# minutes on 2 cores (README, Development).
+# suite is not run twice there; the plain and the sanitizer runs go side by
+# side (their servers, databases and ports are their own; output is kept
+# apart). Then each fuzz harness for TEST_FUZZ_SECONDS (its new inputs join
+# the repository's corpus) and, as root, the package install test. Any
+# failure, sanitizer report or finding fails it. Within 15 minutes on 2
+# cores (README, Development).
 TEST_FUZZ_SECONDS ?= 20
 test: deps
 	$(MAKE) build
 	$(MAKE) unit
 	$(MAKE) fuzz-check
 	$(MAKE) selftest
+	$(MAKE) -j2 --output-sync=target test-plain test-san
+	$(MAKE) fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
+	$(MAKE) test-install
+
+.PHONY: test-plain test-san
+test-plain: build
 	cd tests/integration && PYTHONDONTWRITEBYTECODE=1 PEOPLE_TEST_MPMS=prefork \
 	    $(PYTHON) -m pytest -q
 	cd tests/integration && PYTHONDONTWRITEBYTECODE=1 PEOPLE_TEST_MPMS=event \
 	    PEOPLE_TEST_DBS=pgsql $(PYTHON) -m pytest -q
+
+test-san:
 	$(MAKE) test-asan SAN_MPMS=event SAN_DBS=sqlite
-	$(MAKE) fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
-	$(MAKE) test-install
 
 check: build
 	$(MAKE) unit

@@ -160,8 +160,11 @@ LogLevel info
 IncludeOptional /etc/apache2/mods-enabled/*.load
 IncludeOptional /etc/apache2/mods-enabled/*.conf
 DocumentRoot "$T/htdocs"
+# as people.conf says: a connection per thread of Debian's mpm_event.conf
 DBDriver sqlite3
 DBDParams $DBDIR/people.db
+DBDMax 25
+DBDKeep 25
 <Location "/api/2.0/people">
     PeopleAPI On
 </Location>
